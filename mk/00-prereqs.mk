@@ -1,0 +1,3 @@
+# Each area adds what its tests need (binaries, a running control plane, a model) as a prerequisite here.
+.PHONY: test-prereqs
+test-prereqs:
