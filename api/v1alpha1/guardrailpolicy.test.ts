@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { GuardrailPolicySpec } from './guardrailpolicy.ts';
+
+function problems(spec: unknown): string[] {
+  const result = GuardrailPolicySpec.safeParse(spec);
+  return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+describe('GuardrailPolicySpec', () => {
+  test('entries default to block at 0.5 and the policy fails closed', () => {
+    const spec = GuardrailPolicySpec.parse({ input: [{ type: 'promptInjection' }] });
+    assert.equal(spec.failMode, 'closed');
+    assert.deepEqual(spec.input[0], { type: 'promptInjection', action: 'block', threshold: 0.5 });
+    assert.deepEqual(spec.output, []);
+    assert.equal(spec.audit.logContent, false);
+  });
+
+  test('validation thresholds get defaults', () => {
+    const spec = GuardrailPolicySpec.parse({ validation: { datasetRef: { name: 'ds' } } });
+    assert.deepEqual(spec.validation, {
+      datasetRef: { name: 'ds', key: 'dataset.jsonl' },
+      minDetectionRate: 0.9,
+      maxFalsePositiveRate: 0.05,
+    });
+  });
+
+  const invalid: [string, unknown, string][] = [
+    [
+      'an output-only scanner on input',
+      { input: [{ type: 'canary' }] },
+      'input.0.type: Invalid option: expected one of',
+    ],
+    [
+      'anonymize outside pii',
+      { input: [{ type: 'secrets', action: 'anonymize' }] },
+      'input.0.action: action anonymize is only valid for the pii scanner',
+    ],
+    [
+      'regex without patterns',
+      { output: [{ type: 'regex' }] },
+      'output.0.params: the regex scanner needs params.patterns',
+    ],
+    [
+      'a regex that does not compile',
+      { input: [{ type: 'regex', params: { patterns: ['(unclosed'] } }] },
+      'input.0.params.patterns.0: invalid regular expression',
+    ],
+    [
+      'a parameter the scanner does not take',
+      { input: [{ type: 'pii', params: { patterns: ['x'] } }] },
+      'input.0.params.patterns: the pii scanner has no parameter patterns (it takes: entities)',
+    ],
+    ['threshold above 1', { input: [{ type: 'jailbreak', threshold: 1.5 }] }, 'input.0.threshold: Too big'],
+    [
+      'topics without lists',
+      { input: [{ type: 'topics', params: {} }] },
+      'input.0.params: the topics scanner needs',
+    ],
+    [
+      'unknown pii entity',
+      { input: [{ type: 'pii', params: { entities: ['DNA'] } }] },
+      'input.0.params.entities.0',
+    ],
+    [
+      'redact on a scanner without spans',
+      { input: [{ type: 'promptInjection', action: 'redact' }] },
+      'input.0.action: action redact needs a scanner that finds spans',
+    ],
+  ];
+  for (const [name, spec, expected] of invalid) {
+    test(`rejects ${name}`, () => {
+      const found = problems(spec);
+      assert.ok(
+        found.some((p) => p.startsWith(expected)),
+        `expected a problem starting «${expected}» in ${JSON.stringify(found)}`,
+      );
+    });
+  }
+});

@@ -1,0 +1,329 @@
+import { z } from 'zod';
+import { Conditions, DnsSubdomain, ObjectMeta } from './common.ts';
+import { FailMode } from './llmdeployment.ts';
+import { API_VERSION, withRules } from './meta.ts';
+
+export const GUARDRAIL_POLICY_KIND = 'GuardrailPolicy';
+
+export const INPUT_SCANNER_TYPES = [
+  'promptInjection',
+  'jailbreak',
+  'pii',
+  'secrets',
+  'invisibleText',
+  'encoding',
+  'bannedSubstrings',
+  'regex',
+  'topics',
+  'tokenLimit',
+  'language',
+] as const;
+
+export const OUTPUT_SCANNER_TYPES = [
+  'pii',
+  'secrets',
+  'canary',
+  'deanonymize',
+  'bannedSubstrings',
+  'regex',
+  'urls',
+  'noRefusal',
+  'jsonSchema',
+] as const;
+
+export type InputScannerType = (typeof INPUT_SCANNER_TYPES)[number];
+export type OutputScannerType = (typeof OUTPUT_SCANNER_TYPES)[number];
+export type ScannerType = InputScannerType | OutputScannerType;
+
+export const PII_ENTITIES = [
+  'EMAIL',
+  'PHONE',
+  'CREDIT_CARD',
+  'IBAN',
+  'US_SSN',
+  'IP_ADDRESS',
+  'STREET_ADDRESS',
+] as const;
+
+const Patterns = z.array(z.string().min(1).max(1024)).min(1).max(256);
+const Words = z.array(z.string().min(1).max(256)).min(1).max(1024);
+
+export const ClassifierParams = z
+  .object({
+    enabled: z.boolean().default(true).describe('Use the ONNX classifier in addition to heuristics.'),
+    modelPath: z
+      .string()
+      .regex(/^\//)
+      .max(512)
+      .optional()
+      .describe('Directory with model.onnx and tokenizer.json (bring your own); default: the shipped model.'),
+    maliciousLabels: z
+      .array(z.string().min(1).max(64))
+      .max(16)
+      .optional()
+      .describe('Model labels that count as malicious, e.g. ["INJECTION", "JAILBREAK"].'),
+    maxTokens: z.int32().min(16).max(8192).optional().describe('Window length in tokens.'),
+    strideTokens: z.int32().min(1).max(8192).optional().describe('Step between sliding windows.'),
+  })
+  .strict();
+
+/**
+ * The union of every scanner's parameters. Kept as one object (not a oneOf) so the CRD schema stays
+ * structural and `kubectl apply` rejects misspelt keys; which keys a scanner accepts is checked by rules.
+ */
+export const ScannerParams = z
+  .object({
+    patterns: Patterns.optional().describe('regex: patterns (RE2-compatible JavaScript syntax).'),
+    substrings: Words.optional().describe('bannedSubstrings: words or phrases.'),
+    caseSensitive: z.boolean().optional().describe('bannedSubstrings, regex: match case (default false).'),
+    wholeWords: z.boolean().optional().describe('bannedSubstrings: match whole words only (default false).'),
+    allow: Words.optional().describe('topics: only these topics are allowed.'),
+    deny: Words.optional().describe('topics: these topics are refused.'),
+    maxTokens: z.int32().min(1).max(10_000_000).optional().describe('tokenLimit: maximum prompt tokens.'),
+    encoding: z
+      .enum(['cl100k_base', 'o200k_base'])
+      .optional()
+      .describe('tokenLimit: tokenizer family for counting (default o200k_base).'),
+    allowed: z
+      .array(z.string().regex(/^[a-z]{2,3}$/, 'ISO 639 code such as en or deu'))
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('language: allowed ISO 639-1/3 codes.'),
+    allowedDomains: z
+      .array(z.string().min(1).max(253))
+      .max(256)
+      .optional()
+      .describe('urls: domains (and their subdomains) that responses may link to.'),
+    entities: z
+      .array(z.enum(PII_ENTITIES))
+      .min(1)
+      .max(16)
+      .optional()
+      .describe('pii: entity kinds to detect.'),
+    rules: z.array(z.string().min(1).max(64)).max(256).optional().describe('secrets: only these rule ids.'),
+    maxDepth: z.int32().min(1).max(5).optional().describe('encoding: how many nested decodings to try.'),
+    classifier: ClassifierParams.optional().describe('promptInjection, jailbreak, topics: ONNX classifier.'),
+    schema: z
+      .record(z.string(), z.unknown())
+      .meta({ 'x-kubernetes-preserve-unknown-fields': true })
+      .optional()
+      .describe('jsonSchema: JSON Schema the response must satisfy.'),
+  })
+  .strict();
+
+/** Which parameter keys each scanner understands; anything else is a mistake worth reporting. */
+export const SCANNER_PARAM_KEYS: Record<ScannerType, readonly (keyof z.infer<typeof ScannerParams>)[]> = {
+  promptInjection: ['classifier'],
+  jailbreak: ['classifier'],
+  pii: ['entities'],
+  secrets: ['rules'],
+  invisibleText: [],
+  encoding: ['maxDepth'],
+  bannedSubstrings: ['substrings', 'caseSensitive', 'wholeWords'],
+  regex: ['patterns', 'caseSensitive'],
+  topics: ['allow', 'deny', 'classifier'],
+  tokenLimit: ['maxTokens', 'encoding'],
+  language: ['allowed'],
+  canary: [],
+  deanonymize: [],
+  urls: ['allowedDomains'],
+  noRefusal: [],
+  jsonSchema: ['schema'],
+};
+
+type Entry = { type: ScannerType; action: string; params?: z.infer<typeof ScannerParams> | undefined };
+const has = (e: Entry, key: keyof z.infer<typeof ScannerParams>) => e.params?.[key] !== undefined;
+const requires = (
+  type: ScannerType,
+  keys: (keyof z.infer<typeof ScannerParams>)[],
+  cel: string,
+  message: string,
+) => ({
+  cel: `self.type != '${type}' || (has(self.params) && (${cel}))`,
+  message,
+  field: 'params',
+  holds: (e: Entry) => e.type !== type || keys.some((k) => has(e, k)),
+});
+
+const entryRules = [
+  {
+    cel: "self.action != 'anonymize' || self.type == 'pii'",
+    message: 'action anonymize is only valid for the pii scanner',
+    field: 'action',
+    holds: (e: Entry) => e.action !== 'anonymize' || e.type === 'pii',
+  },
+  {
+    cel: "self.action != 'redact' || self.type in ['pii', 'secrets', 'bannedSubstrings', 'regex', 'invisibleText', 'urls']",
+    message:
+      'action redact needs a scanner that finds spans: pii, secrets, bannedSubstrings, regex, invisibleText or urls',
+    field: 'action',
+    holds: (e: Entry) =>
+      e.action !== 'redact' ||
+      ['pii', 'secrets', 'bannedSubstrings', 'regex', 'invisibleText', 'urls'].includes(e.type),
+  },
+  requires('regex', ['patterns'], 'has(self.params.patterns)', 'the regex scanner needs params.patterns'),
+  requires(
+    'bannedSubstrings',
+    ['substrings'],
+    'has(self.params.substrings)',
+    'the bannedSubstrings scanner needs params.substrings',
+  ),
+  requires(
+    'topics',
+    ['allow', 'deny'],
+    'has(self.params.allow) || has(self.params.deny)',
+    'the topics scanner needs params.allow or params.deny',
+  ),
+  requires(
+    'tokenLimit',
+    ['maxTokens'],
+    'has(self.params.maxTokens)',
+    'the tokenLimit scanner needs params.maxTokens',
+  ),
+  requires('language', ['allowed'], 'has(self.params.allowed)', 'the language scanner needs params.allowed'),
+  requires(
+    'urls',
+    ['allowedDomains'],
+    'has(self.params.allowedDomains)',
+    'the urls scanner needs params.allowedDomains',
+  ),
+];
+
+function scannerEntry<T extends readonly [ScannerType, ...ScannerType[]]>(types: T, direction: string) {
+  const entry = z
+    .object({
+      type: z.enum(types).describe(`${direction} scanner: one of ${types.join(', ')}.`),
+      action: z
+        .enum(['block', 'redact', 'anonymize', 'flag'])
+        .default('block')
+        .describe('block refuses the request; redact/anonymize rewrite the text; flag only records.'),
+      threshold: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.5)
+        .describe('Score (0..1) at or above which the scanner fires.'),
+      failMode: FailMode.optional().describe("Overrides the policy's failMode for this scanner."),
+      params: ScannerParams.optional(),
+    })
+    .strict();
+  // Unknown keys for the chosen type are reported offline only: CEL would need one rule per type and key.
+  const checked = entry.superRefine((e, ctx) => {
+    const allowed = SCANNER_PARAM_KEYS[e.type as ScannerType];
+    for (const key of Object.keys(e.params ?? {})) {
+      if (!(allowed as readonly string[]).includes(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', key],
+          message: `the ${e.type} scanner has no parameter ${key} (it takes: ${allowed.join(', ') || 'none'})`,
+        });
+      }
+    }
+    if (e.type === 'regex') {
+      for (const [i, pattern] of (e.params?.patterns ?? []).entries()) {
+        try {
+          new RegExp(pattern, 'u');
+        } catch (err) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['params', 'patterns', i],
+            message: `invalid regular expression: ${(err as Error).message}`,
+          });
+        }
+      }
+    }
+  });
+  return withRules(checked, entryRules as never);
+}
+
+export const InputScannerEntry = scannerEntry(INPUT_SCANNER_TYPES, 'Input');
+export const OutputScannerEntry = scannerEntry(OUTPUT_SCANNER_TYPES, 'Output');
+
+export const ValidationSpec = z
+  .object({
+    datasetRef: z
+      .object({
+        name: DnsSubdomain.describe('ConfigMap in the policy namespace.'),
+        key: z.string().min(1).max(253).default('dataset.jsonl').describe('Key holding labeled JSONL.'),
+      })
+      .strict()
+      .describe(
+        'Labeled prompts, one JSON object per line: {"text": ..., "label": "injection|jailbreak|benign"}.',
+      ),
+    minDetectionRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.9)
+      .describe('Minimum share of malicious rows caught.'),
+    maxFalsePositiveRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe('Maximum share of benign rows blocked.'),
+  })
+  .strict();
+
+export const GuardrailPolicySpec = z
+  .object({
+    failMode: FailMode.default('closed'),
+    input: z
+      .array(InputScannerEntry)
+      .max(64)
+      .default([])
+      .describe('Scanners run on everything the model reads.'),
+    output: z
+      .array(OutputScannerEntry)
+      .max(64)
+      .default([])
+      .describe('Scanners run on everything the model writes.'),
+    audit: z
+      .object({
+        logContent: z
+          .boolean()
+          .default(false)
+          .describe('Log prompt and completion text in audit lines. Off: only a SHA-256 is logged.'),
+      })
+      .strict()
+      .prefault({}),
+    validation: ValidationSpec.optional().describe(
+      'Gate: evaluate the policy on a dataset before it rolls out.',
+    ),
+  })
+  .strict();
+
+export const EvaluationFigures = z.object({
+  n: z.int(),
+  tpr: z.number(),
+  fpr: z.number(),
+  precision: z.number(),
+  f1: z.number(),
+  evaluatedAt: z.string(),
+  datasetHash: z.string().optional(),
+});
+
+export const GuardrailPolicyStatus = z.object({
+  observedGeneration: z.int().optional(),
+  conditions: Conditions.optional(),
+  hash: z.string().optional().describe('Content hash of the last valid spec.'),
+  evaluation: EvaluationFigures.optional().describe('Figures from the last validation run.'),
+});
+
+export const GuardrailPolicy = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal(GUARDRAIL_POLICY_KIND),
+  metadata: ObjectMeta,
+  spec: GuardrailPolicySpec,
+  status: GuardrailPolicyStatus.optional(),
+});
+
+export type GuardrailPolicy = z.output<typeof GuardrailPolicy>;
+export type GuardrailPolicySpec = z.output<typeof GuardrailPolicySpec>;
+export type GuardrailPolicyStatus = z.output<typeof GuardrailPolicyStatus>;
+export type InputScannerEntry = z.output<typeof InputScannerEntry>;
+export type OutputScannerEntry = z.output<typeof OutputScannerEntry>;
+export type ScannerEntry = InputScannerEntry | OutputScannerEntry;
+export type ScannerParams = z.output<typeof ScannerParams>;
+export type EvaluationFigures = z.output<typeof EvaluationFigures>;
