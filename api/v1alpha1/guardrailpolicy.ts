@@ -154,13 +154,15 @@ const entryRules = [
     holds: (e: Entry) => e.action !== 'anonymize' || e.type === 'pii',
   },
   {
-    cel: "self.action != 'redact' || self.type in ['pii', 'secrets', 'bannedSubstrings', 'regex', 'invisibleText', 'urls']",
+    cel: "self.action != 'redact' || self.type in ['pii', 'secrets', 'bannedSubstrings', 'regex', 'invisibleText', 'urls', 'deanonymize']",
     message:
       'action redact needs a scanner that finds spans: pii, secrets, bannedSubstrings, regex, invisibleText or urls',
     field: 'action',
     holds: (e: Entry) =>
       e.action !== 'redact' ||
-      ['pii', 'secrets', 'bannedSubstrings', 'regex', 'invisibleText', 'urls'].includes(e.type),
+      ['pii', 'secrets', 'bannedSubstrings', 'regex', 'invisibleText', 'urls', 'deanonymize'].includes(
+        e.type,
+      ),
   },
   requires('regex', ['patterns'], 'has(self.params.patterns)', 'the regex scanner needs params.patterns'),
   requires(
