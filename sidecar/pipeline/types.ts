@@ -1,0 +1,52 @@
+import type { GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
+import type { Direction, RequestState } from '../scanners/types.ts';
+
+export type Action = 'block' | 'redact' | 'anonymize' | 'flag';
+
+/** The per-request analysis record (in spirit LLM Guard's results_score + Elastic's detection document). */
+export interface AnalysisRecord {
+  direction: Direction;
+  /** Highest score per scanner type over every text scanned in this direction. */
+  scores: Record<string, number>;
+  /** True when any scanner with action block fired (or failed closed). */
+  malicious: boolean;
+  /** Scanner types that fired, in policy order. */
+  identifiedThreats: string[];
+  /** The action taken per fired scanner. */
+  actions: Record<string, Action>;
+  /** Scanner types that threw; failMode decided what that meant. */
+  errors: string[];
+  latencyMs: number;
+}
+
+export interface InputScanOutcome {
+  /** The texts to forward, same order and length as given; rewritten where redact/anonymize fired. */
+  texts: string[];
+  blocked: boolean;
+  analysis: AnalysisRecord;
+}
+
+/** Incremental output scanning for streamed completions. */
+export interface OutputStream {
+  /** Feed the next delta; returns text now safe to release (possibly redacted) or a block. */
+  push(delta: string): Promise<{ release: string; blocked: boolean }>;
+  /** No more deltas: scan and release what was held back. */
+  end(): Promise<{ release: string; blocked: boolean; analysis: AnalysisRecord }>;
+}
+
+/** A policy compiled into runnable scanners; swapped atomically when the policy file changes. */
+export interface CompiledPolicy {
+  readonly name: string;
+  readonly hash: string;
+  readonly spec: GuardrailPolicySpec;
+  newRequestState(requestId: string): RequestState;
+  /** Scans every text the model will read (all messages, parts, tool results) as one request. */
+  scanInput(texts: string[], state: RequestState): Promise<InputScanOutcome>;
+  /** Scans a complete (non-streamed) output text. */
+  scanOutput(
+    text: string,
+    state: RequestState,
+  ): Promise<{ text: string; blocked: boolean; analysis: AnalysisRecord }>;
+  /** Starts incremental scanning of one streamed output (one choice). */
+  outputStream(state: RequestState): OutputStream;
+}
