@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the Go tools the delivery tests use, from the pinned wrapper modules under gomod/, into a cache
+# directory keyed by their go.mod/go.sum (rebuilt only when a pin changes):
+#
+#   kube-score  lints the chart's output and what the operator renders (test/delivery/kube-score.test.ts)
+#
+# kube-linter, which issue 7 names, cannot be built here: the Go module proxy refuses both
+# golang.stackrox.io/kube-linter and github.com/stackrox/kube-linter (403, host not on the allowlist).
+#
+#   build-tools.sh              build unless up to date
+#   build-tools.sh --print-dir  print the directory and exit
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${BULWARK_CACHE:-$HOME/.cache/bulwark}"
+hash="$(cd "$here" && find gomod build-tools.sh -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)"
+dir="$cache/delivery-tools-$hash"
+
+if [[ "${1:-}" == --print-dir ]]; then
+  printf '%s\n' "$dir"
+  exit 0
+fi
+if [[ -x "$dir/kube-score" ]]; then
+  echo "[delivery-tools] up to date: $dir" >&2
+  exit 0
+fi
+if ! command -v go >/dev/null 2>&1; then
+  echo "[delivery-tools] go not found; kube-score lint tests will skip" >&2
+  exit 0
+fi
+
+mkdir -p "$cache"
+exec 9>"$cache/delivery-tools.lock"
+flock 9
+[[ -x "$dir/kube-score" ]] && exit 0
+tmp="$dir.tmp.$$"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp"
+echo "[delivery-tools] building kube-score into $dir" >&2
+(cd "$here/gomod/kube-score" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w" -o "$tmp/kube-score" github.com/zegl/kube-score/cmd/kube-score)
+rm -rf "$dir"
+mv "$tmp" "$dir"
+trap - EXIT
+echo "[delivery-tools] built $dir/kube-score" >&2
