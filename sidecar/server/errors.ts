@@ -1,0 +1,76 @@
+import type { Response } from 'express';
+
+/**
+ * OpenAI-shaped error bodies (https://platform.openai.com/docs/guides/error-codes): SDKs map the status to
+ * an exception class (400 → BadRequestError, 429 → RateLimitError, ...) and expose `code` and `param`.
+ */
+export type OpenAiErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'rate_limit_error'
+  | 'server_error'
+  | 'upstream_error';
+
+export interface OpenAiErrorBody {
+  error: { message: string; type: OpenAiErrorType; code: string | null; param: string | null };
+}
+
+/** An error that ends the request with an OpenAI-shaped body; thrown by middleware and handlers. */
+export class GuardHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly type: OpenAiErrorType = status >= 500 ? 'server_error' : 'invalid_request_error',
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'GuardHttpError';
+  }
+
+  body(): OpenAiErrorBody {
+    return { error: { message: this.message, type: this.type, code: this.code, param: this.param } };
+  }
+}
+
+/** Error codes, exported so tests and clients can match on them rather than on messages. */
+export const ErrorCodes = {
+  guardrailViolation: 'guardrail_violation',
+  bodyTooLarge: 'request_too_large',
+  invalidJson: 'invalid_json',
+  jsonTooDeep: 'json_too_deep',
+  invalidUtf8: 'invalid_utf8',
+  unsupportedMediaType: 'unsupported_media_type',
+  invalidRequest: 'invalid_request',
+  unsupportedInput: 'unsupported_input',
+  invalidApiKey: 'invalid_api_key',
+  rateLimited: 'rate_limit_exceeded',
+  overloaded: 'overloaded',
+  upstreamTimeout: 'upstream_timeout',
+  upstreamUnavailable: 'upstream_unavailable',
+  upstreamInvalidResponse: 'upstream_invalid_response',
+  scannerError: 'scanner_error',
+  notFound: 'not_found',
+  internal: 'internal_error',
+} as const;
+
+export function sendError(res: Response, err: GuardHttpError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+  res.status(err.status).json(err.body());
+}
+
+/** Blocked by the policy: names the scanners that fired and never echoes the text they matched. */
+export function guardrailViolation(direction: 'input' | 'output', scanners: string[]): GuardHttpError {
+  const what = direction === 'input' ? 'The request' : "The model's response";
+  const names = scanners.length > 0 ? scanners.join(', ') : 'policy';
+  return new GuardHttpError(
+    400,
+    ErrorCodes.guardrailViolation,
+    `${what} was blocked by the guardrail policy (scanners: ${names}).`,
+  );
+}
