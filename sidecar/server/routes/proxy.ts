@@ -104,8 +104,8 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
         throw guardrailViolation('input', blockers(outcome.analysis));
       }
       let changed = applyTexts(slots, outcome.texts);
-      if (ctx.injectCanary && ctx.outputScan !== 'off' && ctx.injectCanary(route, body, state))
-        changed = true;
+      const wantsCanary = ctx.outputScan !== 'off' && policy.spec.output.some((e) => e.type === 'canary');
+      if (wantsCanary && ctx.injectCanary?.(route, body, state)) changed = true;
       const responseFormat =
         route === 'responses' ? (body.text as { format?: unknown })?.format : body.response_format;
       if (responseFormat !== undefined) state.responseFormat = responseFormat;
