@@ -44,6 +44,13 @@ export interface Scanner {
   rewrite?(text: string, findings: Finding[], ctx: ScanContext, action: 'redact' | 'anonymize'): string;
   /** Longest text a single finding can span; the streaming output path holds back at least this much. */
   readonly maxFindingLength?: number;
+  /**
+   * What one scan sees. `text` (default): each text alone, and a streamed output window by window.
+   * `request`: input only, all texts of the request joined by newlines, once (tokenLimit: the limit is on
+   * what the model reads in total). `complete`: only a complete text; a streamed output is held back
+   * until it ends (jsonSchema: validity is a property of the whole response).
+   */
+  readonly scope?: 'text' | 'request' | 'complete';
 }
 
 /** Long-lived helpers a scanner may need, created once at start-up by the program that hosts scanners. */

@@ -1,0 +1,175 @@
+import type { GuardrailPolicySpec, ScannerEntry, ScannerType } from '../../api/v1alpha1/index.ts';
+import { wantsClassifier } from '../scanners/promptInjection/index.ts';
+import { CLASSIFIER_SCANNERS, SCANNERS } from '../scanners/registry.ts';
+import type { Direction, RequestState, ScanContext, ScannerDeps } from '../scanners/types.ts';
+import { newCanary } from './canary.ts';
+import { type CompiledEntry, Recorder, rewrite, runEntry } from './record.ts';
+import { createOutputStream } from './stream.ts';
+import type { AnalysisRecord, CompiledPolicy, InputScanOutcome } from './types.ts';
+
+export { type ChatMessage, canaryInstruction, injectCanary, newCanary } from './canary.ts';
+export type { CompiledEntry } from './record.ts';
+export { DEFAULT_HOLD_BACK } from './stream.ts';
+export type * from './types.ts';
+
+/** A policy that passed the schema but cannot run (bad pattern, missing model, impossible action...). */
+export class PolicyCompileError extends Error {
+  constructor(
+    message: string,
+    readonly where?: string,
+  ) {
+    super(message);
+    this.name = 'PolicyCompileError';
+  }
+}
+
+export interface CompileOptions {
+  /**
+   * Stop scanning a request at the first block (default true: the request is refused anyway, and the
+   * guard's latency matters). `bulwark scan` turns it off to show every scanner's score.
+   */
+  failFast?: boolean;
+}
+
+export interface LoadedPolicyLike {
+  name: string;
+  hash: string;
+  spec: GuardrailPolicySpec;
+}
+
+/** Scanner types whose action must be flag: they judge quality, not safety. */
+const FLAG_ONLY: readonly ScannerType[] = ['noRefusal'];
+
+/** What a compiled policy exposes beyond the contract, for the CLI, eval and tests. */
+export interface CompiledPolicyDetails extends CompiledPolicy {
+  readonly input: readonly CompiledEntry[];
+  readonly output: readonly CompiledEntry[];
+  /** Problems that did not stop compilation (a classifier missing where failMode open allows it). */
+  readonly warnings: readonly string[];
+  /** True when some entry uses the classifier and deps provided one. */
+  readonly usesClassifier: boolean;
+}
+
+/** True when some entry of the spec asks for the ONNX classifier. */
+export function policyWantsClassifier(spec: GuardrailPolicySpec): boolean {
+  return [...spec.input, ...spec.output].some(
+    (e) => CLASSIFIER_SCANNERS.includes(e.type) && wantsClassifier(e),
+  );
+}
+
+function compileEntry(
+  entry: ScannerEntry,
+  where: string,
+  spec: GuardrailPolicySpec,
+  deps: ScannerDeps,
+  warnings: string[],
+): CompiledEntry {
+  const failMode = entry.failMode ?? spec.failMode;
+  if (FLAG_ONLY.includes(entry.type) && entry.action !== 'flag') {
+    throw new PolicyCompileError(`${where} (${entry.type}): only action flag is supported`, where);
+  }
+  if (CLASSIFIER_SCANNERS.includes(entry.type) && wantsClassifier(entry) && !deps.classifier) {
+    // Without its detector the guard must not serve, unless the policy explicitly accepts heuristics only.
+    if (failMode === 'closed') {
+      throw new PolicyCompileError(
+        `${where} (${entry.type}): params.classifier is enabled but no classifier model is loaded` +
+          `${entry.params?.classifier?.modelPath ? ` (modelPath ${entry.params.classifier.modelPath})` : ''}; ` +
+          'provide the model, set params.classifier.enabled: false, or set failMode: open to run on heuristics alone',
+        where,
+      );
+    }
+    warnings.push(`${where} (${entry.type}): classifier not loaded; running on heuristics (failMode open)`);
+  }
+  let scanner: CompiledEntry['scanner'];
+  try {
+    scanner = SCANNERS[entry.type](entry, deps);
+  } catch (err) {
+    throw new PolicyCompileError(`${where} (${entry.type}): ${(err as Error).message}`, where);
+  }
+  return { where, entry, scanner, action: entry.action, threshold: entry.threshold, failMode };
+}
+
+/**
+ * Compiles a validated policy into runnable scanners. Everything that can be checked before traffic is
+ * checked here and reported as a PolicyCompileError naming the entry, so an unusable policy is rejected
+ * when it is loaded (and the previous one kept) rather than failing requests.
+ */
+export function compilePolicy(
+  loaded: LoadedPolicyLike,
+  deps: ScannerDeps = {},
+  options: CompileOptions = {},
+): CompiledPolicyDetails {
+  const { spec } = loaded;
+  const failFast = options.failFast ?? true;
+  const warnings: string[] = [];
+  const input = spec.input.map((e, i) => compileEntry(e, `input[${i}]`, spec, deps, warnings));
+  const output = spec.output.map((e, i) => compileEntry(e, `output[${i}]`, spec, deps, warnings));
+  for (const e of output) {
+    if (e.scanner.scope === 'request') {
+      throw new PolicyCompileError(`${e.where} (${e.entry.type}): only valid as an input scanner`, e.where);
+    }
+  }
+  const hasCanary = output.some((e) => e.entry.type === 'canary');
+  const usesClassifier =
+    deps.classifier !== undefined &&
+    [...spec.input, ...spec.output].some((e) => CLASSIFIER_SCANNERS.includes(e.type) && wantsClassifier(e));
+
+  const context = (direction: Direction, state: RequestState): ScanContext => ({ direction, state });
+
+  async function scanTexts(
+    entries: readonly CompiledEntry[],
+    texts: string[],
+    ctx: ScanContext,
+    recorder: Recorder,
+  ): Promise<boolean> {
+    let blocked = false;
+    for (const e of entries) {
+      if (e.scanner.scope === 'request' && ctx.direction === 'input') {
+        if (recorder.outcome(e, await runEntry(e, texts.join('\n'), ctx))) blocked = true;
+      } else {
+        for (let i = 0; i < texts.length; i++) {
+          const text = texts[i]!;
+          if (text === '') continue;
+          const outcome = await runEntry(e, text, ctx);
+          if (recorder.outcome(e, outcome)) blocked = true;
+          if (outcome.kind === 'ok' && outcome.fired)
+            texts[i] = rewrite(e, text, outcome.result.findings, ctx);
+        }
+      }
+      if (blocked && failFast) break;
+    }
+    return blocked;
+  }
+
+  const compiled: CompiledPolicyDetails = {
+    name: loaded.name,
+    hash: loaded.hash,
+    spec,
+    input,
+    output,
+    warnings,
+    usesClassifier,
+    newRequestState(requestId: string): RequestState {
+      return { requestId, vault: new Map(), ...(hasCanary ? { canary: newCanary() } : {}) };
+    },
+    async scanInput(texts: string[], state: RequestState): Promise<InputScanOutcome> {
+      const recorder = new Recorder('input');
+      const out = [...texts];
+      const blocked = await scanTexts(input, out, context('input', state), recorder);
+      return { texts: out, blocked, analysis: recorder.finish() };
+    },
+    async scanOutput(
+      text: string,
+      state: RequestState,
+    ): Promise<{ text: string; blocked: boolean; analysis: AnalysisRecord }> {
+      const recorder = new Recorder('output');
+      const out = [text];
+      const blocked = await scanTexts(output, out, context('output', state), recorder);
+      return { text: out[0]!, blocked, analysis: recorder.finish() };
+    },
+    outputStream(state: RequestState) {
+      return createOutputStream(output, context('output', state), new Recorder('output'));
+    },
+  };
+  return compiled;
+}

@@ -1,0 +1,108 @@
+import type { ScannerEntry } from '../../api/v1alpha1/index.ts';
+import type { Direction, Finding, ScanContext, Scanner, ScanResult } from '../scanners/types.ts';
+import type { Action, AnalysisRecord } from './types.ts';
+
+/** One policy entry, ready to run. */
+export interface CompiledEntry {
+  /** Position in the policy, e.g. `input[2]`, for error messages. */
+  where: string;
+  entry: ScannerEntry;
+  scanner: Scanner;
+  action: Action;
+  threshold: number;
+  failMode: 'open' | 'closed';
+}
+
+/** Outcome of one scan under the entry's failMode. */
+export type EntryOutcome =
+  | { kind: 'ok'; result: ScanResult; fired: boolean }
+  | { kind: 'error'; error: unknown; blocks: boolean };
+
+export async function runEntry(e: CompiledEntry, text: string, ctx: ScanContext): Promise<EntryOutcome> {
+  try {
+    const raw = await e.scanner.scan(text, ctx);
+    const score = Number.isFinite(raw.score) ? Math.min(1, Math.max(0, raw.score)) : 1;
+    const result = { score, findings: raw.findings };
+    return { kind: 'ok', result, fired: score >= e.threshold };
+  } catch (error) {
+    return { kind: 'error', error, blocks: e.failMode === 'closed' };
+  }
+}
+
+/** Applies the entry's rewrite (redact, anonymize, or deanonymize's restore) to the findings. */
+export function rewrite(e: CompiledEntry, text: string, findings: Finding[], ctx: ScanContext): string {
+  if (findings.length === 0 || (e.action !== 'redact' && e.action !== 'anonymize')) return text;
+  if (e.scanner.rewrite) return e.scanner.rewrite(text, findings, ctx, e.action);
+  return defaultRewrite(text, findings);
+}
+
+function defaultRewrite(text: string, findings: Finding[]): string {
+  const sorted = [...findings].sort((a, b) => a.start - b.start);
+  let out = '';
+  let at = 0;
+  for (const f of sorted) {
+    if (f.start < at) continue;
+    out += `${text.slice(at, f.start)}[REDACTED:${f.kind}]`;
+    at = f.end;
+  }
+  return out + text.slice(at);
+}
+
+const STRENGTH: Record<Action, number> = { flag: 0, redact: 1, anonymize: 1, block: 2 };
+
+/** Accumulates the analysis record of one direction of one request. */
+export class Recorder {
+  readonly record: AnalysisRecord;
+  private readonly started = performance.now();
+
+  constructor(direction: Direction) {
+    this.record = {
+      direction,
+      scores: {},
+      malicious: false,
+      identifiedThreats: [],
+      actions: {},
+      errors: [],
+      latencyMs: 0,
+    };
+  }
+
+  score(type: string, score: number): void {
+    this.record.scores[type] = Math.max(this.record.scores[type] ?? 0, score);
+  }
+
+  fired(e: CompiledEntry): void {
+    const type = e.scanner.type;
+    if (!this.record.identifiedThreats.includes(type)) this.record.identifiedThreats.push(type);
+    const previous = this.record.actions[type];
+    if (!previous || STRENGTH[e.action] > STRENGTH[previous]) this.record.actions[type] = e.action;
+    if (e.action === 'block') this.record.malicious = true;
+  }
+
+  /** A scanner threw: closed counts as a block (the record is malicious), open lets the text through. */
+  error(e: CompiledEntry, blocks: boolean): void {
+    const type = e.scanner.type;
+    if (!this.record.errors.includes(type)) this.record.errors.push(type);
+    if (blocks) {
+      this.record.malicious = true;
+      this.record.actions[type] = 'block';
+    }
+  }
+
+  /** Records an outcome; returns true when it blocks. */
+  outcome(e: CompiledEntry, o: EntryOutcome): boolean {
+    if (o.kind === 'error') {
+      this.error(e, o.blocks);
+      return o.blocks;
+    }
+    this.score(e.scanner.type, o.result.score);
+    if (!o.fired) return false;
+    this.fired(e);
+    return e.action === 'block';
+  }
+
+  finish(): AnalysisRecord {
+    this.record.latencyMs = Math.round((performance.now() - this.started) * 1000) / 1000;
+    return this.record;
+  }
+}

@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
+import type { TextClassifier } from '../../../shared/classifier/types.ts';
+import { wantsClassifier } from '../promptInjection/index.ts';
+import { type Cue, noisyOr, scoreCues } from '../text/cues.ts';
+import type { Finding, Scanner, ScannerDeps } from '../types.ts';
+import { type Template, TemplateIndex } from './shingles.ts';
+
+/**
+ * Jailbreaks are mostly variations on a few public templates (DAN, developer mode, AIM, grandma, ...),
+ * so two signals: wording shared with a known template (corpus.json, built from the train split by
+ * corpus.build.ts), and persona cues — the moves those templates make (a named unrestricted persona,
+ * "no restrictions", "never refuse", dual responses, token games), which carry over to new templates.
+ */
+
+const w = (words: string) => `(?:${words})`;
+const gap = (n: number) => `(?:[\\s,;:'"“”()-]+[\\p{L}\\p{N}'’-]+){0,${n}}?[\\s,;:'"“”()-]+`;
+const re = (source: string) => new RegExp(source, 'gu');
+
+const LIMITS = w(
+  'restrictions?|restricted|filters?|filtering|censorship|censored|limitations?|limits|ethics|ethical|morals?|moral|guidelines|rules|policies|policy|boundaries|constraints|safeguards|principles|programming|regulations|laws|confines',
+);
+
+export const JAILBREAK_CUES: readonly Cue[] = [
+  {
+    id: 'persona',
+    re: re(
+      `\\b${w('dan|dude|stan|aim|mongo tom|evil confidant|developer mode|dev mode|betterdan|antigpt|anti-gpt|ucar|apophis|jailbroken|jailbreak|chaosgpt|wormgpt|evilbot|kevin|nsfw ?gpt|unfiltered ai|uncensored ai|unrestricted ai|omega|alphabreak|do anything now')}\\b`,
+    ),
+    weight: 0.3,
+  },
+  {
+    id: 'no-limits',
+    re: re(
+      `\\b${w("no|without|free (?:of|from)|not bound by|not bound to|unbound by|don't have|doesn't have|does not have|do not have|break(?:ing)? (?:free )?(?:of|from)?|ignore|ignores|ignoring|bypass(?:es|ing)?|beyond|liberated from|released from|not (?:restricted|limited) by|not subject to|outside of?|exempt from")}${gap(3)}${LIMITS}\\b`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'no-limits',
+    re: re(
+      `\\b${w('unfiltered|uncensored|unrestricted|unlimited|amoral|unethical|immoral|no morals|lawless|rogue|unhinged|limitless')}\\b`,
+    ),
+    weight: 0.35,
+  },
+  {
+    id: 'policy-evasion',
+    re: re(
+      `\\b${w("openai'?s?|anthropic'?s?|content|usage|safety|ethical|moral|company'?s?")} ${w('content polic(?:y|ies)|polic(?:y|ies)|guidelines|filters?|rules|restrictions')}\\b`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'never-refuse',
+    re: re(
+      `\\b${w("never|not|won't|will not|cannot|can't|can not|must not|mustn't|shall not|don't|do not|doesn't|does not|unable to")} ${w('ever |be able to |be allowed to |be permitted to ')}?${w("refuse|decline|deny|reject|say no|say that (?:you|it) (?:can't|cannot)|apologi[sz]e|warn|moralize|lecture|censor|filter")}\\b`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'never-refuse',
+    re: re(
+      `\\b${w('always|will|must|shall')} ${w('answer|comply|respond|reply|obey|fulfill|do')}${gap(3)}${w('any|every|all|whatever|no matter')}\\b`,
+    ),
+    weight: 0.4,
+  },
+  {
+    id: 'character-lock',
+    re: re(
+      `\\b${w('stay in character|remain in character|stay as|break(?:ing)? character|out of character|character break|if you (?:break|forget)|i will (?:remind|say) you|remind you to stay|keep up the act')}\\b`,
+    ),
+    weight: 0.35,
+  },
+  {
+    id: 'dual-response',
+    re: re(
+      `${w('\\[?🔒|\\[?🔓|\\[classic\\]|\\[jailbreak\\]|\\(normal output\\)|\\(developer mode output\\)|normal response|jailbreak response|two (?:different |separate )?(?:responses|answers|paragraphs|ways)|respond in two ways|answer in two ways|\\bgpt:\\s|\\bdan:\\s|\\bchatgpt:\\s')}`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'token-game',
+    re: re(
+      `\\b${w('you (?:have|start with|will have) \\d+ tokens|\\d+ tokens? (?:will be |are )?(?:deducted|removed|lost)|lose \\d+ tokens|token system|your tokens|run out of tokens|cease to exist|you will die|you will be (?:shut down|deleted|terminated|disabled)')}\\b`,
+    ),
+    weight: 0.5,
+  },
+  {
+    id: 'simulation',
+    re: re(
+      `\\b${w('simulate|emulate|pretend (?:to be|you are|that you are)|act as|roleplay as|role-play as|you are going to (?:act|pretend|be)|you will (?:act|pretend|be)|become|imagine you are|from now on you are')}${gap(2)}${w('an? |my |the ')}?${w('ai|chatbot|model|assistant|language model|llm|gpt|bot|machine|computer|program|version of (?:yourself|chatgpt|gpt)')}${gap(3)}${w("without|with no|that (?:has no|can do anything|ignores|doesn't|does not|has been)|which (?:has no|can do anything|ignores|doesn't)|who (?:has no|can do anything|ignores|doesn't)|named|called|free|unrestricted|unfiltered|capable of anything")}`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'harm-framing',
+    re: re(
+      `\\b${w('grandma|grandmother|granny|deceased|late')}${gap(12)}${w('used to|would (?:tell|read|sing)|bedtime|napalm|recipe|keys?|serial|synthesi[sz]e|recite')}`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'harm-framing',
+    re: re(
+      `\\b${w('how to|steps to|instructions (?:for|to|on)|guide (?:to|for|on)|recipe for|teach me to|explain how to')}${gap(2)}${w('make|build|create|synthesi[sz]e|cook|manufacture|produce|assemble|brew')}${gap(2)}${w('bombs?|meth|methamphetamine|napalm|explosives?|weapons?|poisons?|malware|ransomware|nerve agent|thermite|drugs?|a virus|bioweapons?|chemical weapons?|pipe bombs?|molotov')}\\b`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'hypothetical',
+    re: re(
+      `\\b${w('hypothetical(?:ly)?|fictional|fiction|in a story|for a novel|for a movie|purely academic|educational purposes|thought experiment|imaginary world|parallel universe|alternate universe|in this (?:world|universe|story|game)')}\\b`,
+    ),
+    weight: 0.15,
+  },
+  {
+    id: 'explicit-permission',
+    re: re(
+      `\\b${w('can|will|allowed to|able to|free to|permitted to|must')} ${w('generate|say|write|produce|use|curse|swear|output')}${gap(2)}${w('anything|any kind of content|explicit|offensive|profanity|swear words|curse words|nsfw|violent|derogatory|harmful|illegal|unethical')}`,
+    ),
+    weight: 0.45,
+  },
+];
+
+interface Corpus {
+  templates: Template[];
+}
+
+let shippedIndex: TemplateIndex | undefined;
+/** The shipped template index, built once per process on first use (≈ 60 templates, a few ms). */
+export function shippedTemplates(): TemplateIndex {
+  if (!shippedIndex) {
+    const corpus = JSON.parse(readFileSync(new URL('./corpus.json', import.meta.url), 'utf8')) as Corpus;
+    shippedIndex = new TemplateIndex(corpus.templates);
+  }
+  return shippedIndex;
+}
+
+/** Shared wording below this overlap is what unrelated long prompts have in common ("you are going to"). */
+const MIN_SHARED = 6;
+
+export interface JailbreakOptions {
+  templates?: TemplateIndex | undefined;
+  classifier?: TextClassifier | undefined;
+}
+
+/** Similarity maps linearly onto the score from 10% overlap (0) to 60% overlap (1). */
+function similarityScore(overlap: number): number {
+  return Math.min(1, Math.max(0, (overlap - 0.1) / 0.5));
+}
+
+/** Template similarity, cues and classifier combine with max (see promptInjection for why max). */
+export function jailbreak(options: JailbreakOptions = {}): Scanner {
+  const templates = options.templates ?? shippedTemplates();
+  const { classifier } = options;
+  return {
+    type: 'jailbreak',
+    async scan(text) {
+      const cues = scoreCues(text, JAILBREAK_CUES);
+      const findings: Finding[] = [...cues.findings];
+      let score = cues.score;
+      const match = templates.best(text, MIN_SHARED);
+      if (match) {
+        const s = similarityScore(match.overlap);
+        // Wording shared with a known template and persona cues are independent evidence.
+        score = Math.max(score, noisyOr([s, cues.score]));
+        if (s > 0) findings.push({ start: 0, end: text.length, kind: `template:${match.id}` });
+      }
+      if (classifier && text.trim() !== '') {
+        const [p = 0] = await classifier.classify([text]);
+        if (p > score) {
+          score = p;
+          findings.push({ start: 0, end: text.length, kind: `classifier:${classifier.name}` });
+        }
+      }
+      return { score, findings };
+    },
+  };
+}
+
+export function createJailbreak(entry: ScannerEntry, deps: ScannerDeps): Scanner {
+  return jailbreak({ classifier: wantsClassifier(entry) ? deps.classifier : undefined });
+}

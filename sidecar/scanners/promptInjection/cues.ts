@@ -1,0 +1,214 @@
+import type { Cue } from '../text/cues.ts';
+
+/**
+ * Prompt-injection cues, matched on the skeleton (lower-case, confusables folded, invisibles removed).
+ * Each cue names an attacker move rather than a dataset phrase, so it carries over to prompts we have
+ * not seen: overriding earlier instructions, extracting the system prompt, forging chat roles or
+ * delimiters, exfiltrating data through rendered links, relaying payloads. Trigger words alone ("ignore",
+ * "act as", "instructions") never fire: a cue needs the word together with what it acts on, which is
+ * what separates "ignore the previous instructions" from "ignore the noise in this data".
+ */
+
+const w = (words: string) => `(?:${words})`;
+/** Up to n filler words between the parts of a phrase. */
+const gap = (n: number) => `(?:[\\s,;:'"“”‘’()-]+[\\p{L}\\p{N}'’-]+){0,${n}}?[\\s,;:'"“”‘’()-]+`;
+const re = (source: string) => new RegExp(source, 'gu');
+
+const OVERRIDE_VERB = w(
+  "ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|skip|bypass|override|overrule|overwrite|drop|abandon|discard|neglect|erase|delete|reset|wipe|nevermind|never mind|don't follow|do not follow|dont follow|stop following|cancel|set aside|throw away|scrap|dismiss",
+);
+const SCOPE = w(
+  'previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|old|all|any|every|your|system|developer|programmed|pre-?set|default|given|existing|following|that|those|these',
+);
+const DIRECTIVE = w(
+  'instructions?|instruction set|instructs?|directions?|directives?|prompts?|rules?|guidelines?|commands?|context|constraints?|guardrails?|programming|orders?|tasks?|restrictions?|polic(?:y|ies)|assignments?|guidance|requests?|training|filters?|limitations?|settings',
+);
+
+export const INJECTION_CUES: readonly Cue[] = [
+  // "Ignore the above directions", "disregard any previous and following instructions".
+  { id: 'override', re: re(`\\b${OVERRIDE_VERB}${gap(4)}${SCOPE}${gap(3)}${DIRECTIVE}\\b`), weight: 0.92 },
+  {
+    id: 'override',
+    re: re(
+      `\\b${w('ignore|disregard|forget')}${gap(1)}${w('everything|all(?: of)? (?:that|this|the above)|what (?:i|you|we|they) (?:just )?(?:said|told|wrote|were told|have been told|have been given)|whatever (?:you|i) (?:said|were told)')}\\b`,
+    ),
+    weight: 0.8,
+  },
+  // The same move in the languages our users most often write in besides English.
+  {
+    id: 'override',
+    re: re(
+      `\\b${w('ignorier\\w*|vergiss|vergessen sie|missachte\\w*|uberschreib\\w*|ignora\\w*|olvida\\w*|olvide|oublie\\w*|ignore[zr]?|dimentica\\w*|negeer|vergeet|esqueca|esqueça|zaboravi|ignoruj|zapomnij')}${gap(4)}${w('anweisung\\w*|instruktion\\w*|aufgaben?|befehle?|vorgaben|regeln|alles|instrucciones|indicaciones|reglas|ordenes|todo|consignes|directives|regles|tout|istruzioni|regole|tutto|instructies|opdrachten|alles|instrucoes|instruções|regras|sve|instrukcije|upute|instrukcje|polecenia|wszystko')}\\b`,
+    ),
+    weight: 0.85,
+  },
+  // New orders after an override: "your new task is", "new instructions:".
+  {
+    id: 'new-instructions',
+    re: re(
+      `\\b${w('new|updated|revised|real|actual|true|secret|hidden|additional|override|admin|priority')} ${w('instructions?|directives?|tasks?|orders?|commands?|rules|system prompt|objective|mission')}${w('\\s*:|\\s+(?:are|is)\\b')}`,
+    ),
+    weight: 0.6,
+  },
+  {
+    id: 'new-instructions',
+    re: re(
+      `\\b${w('instead|now|from now on|henceforth|hereafter')},?\\s+${w('just |only |simply ')}?${w('say|print|output|respond with|reply with|write out|return|repeat|type')}\\b${gap(6)}["“'«]`,
+    ),
+    weight: 0.55,
+  },
+  {
+    id: 'new-instructions',
+    re: re(
+      `\\b${w('stop everything|stop what you are doing|nevermind|never mind|wait,? (?:actually|no)|cancel that|scratch that|change of plans?')}\\b`,
+    ),
+    weight: 0.45,
+  },
+  // Asking for the hidden prompt: "repeat your system prompt", "print the above instructions".
+  {
+    id: 'prompt-extraction',
+    re: re(
+      `\\b${w('reveal|show|print|repeat|output|display|tell|give|share|leak|dump|write|recite|list|provide|expose|disclose|spell[- ]?check|translate|summari[sz]e|return|echo|copy|paste|what (?:is|are|was|were)')}${gap(4)}${w('your|the|my|its|these|those|all')}${gap(2)}${w('system|initial|original|hidden|secret|internal|previous|above|first|entire|exact|full|pre-?|starting|confidential|preceding|prior|earlier|developer')}${gap(1)}${w('prompts?|instructions?|messages?|directions?|configuration|rules|guidelines|text|commands?|context|directives')}\\b`,
+    ),
+    weight: 0.85,
+  },
+  {
+    id: 'prompt-extraction',
+    re: re(
+      `\\b${w('system prompt|pre-?prompt|initial prompt|hidden prompt|secret prompt|prompt-?texte?|your instructions|your initial instructions|your rules|your directives|your programming')}\\b`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'prompt-extraction',
+    re: re(
+      `\\b${w('repeat|print|output|write|say|type|recite|copy')}${gap(3)}${w('words|text|everything|all|lines?|sentences?|content|characters?|tokens?')}${gap(2)}${w('above|before this|preceding|prior to|so far|you were given|in your context|from the (?:beginning|start)')}`,
+    ),
+    weight: 0.75,
+  },
+  // Forged chat structure: special tokens, role labels, instruction headers.
+  {
+    id: 'role-hijack',
+    re: re(
+      `<\\|?\\s*${w('im_start|im_end|system|endoftext|start_header_id|end_header_id|eot_id|begin_of_text|user|assistant')}\\s*\\|?>|\\[/?inst\\]|<<\\s*/?sys\\s*>>|</?${w('system|system_prompt|instructions?|admin|sys')}>`,
+    ),
+    weight: 0.85,
+  },
+  {
+    id: 'role-hijack',
+    re: re(
+      `(?:^|\\n)\\s*[#*>\\[(]*\\s*${w('system|developer|admin|administrator|root|sudo|operator')}\\s*${w('message|note|prompt|override|instruction|update|command|request|notice|alert')}?\\s*[\\])*]*\\s*:`,
+    ),
+    weight: 0.55,
+  },
+  {
+    id: 'role-hijack',
+    re: re(
+      `[\\[(]\\s*${w('system|admin|administrator|developer|root')}[\\s_-]*${w('request|override|command|message|note|instructions?|mode|access')}?\\s*:{1,2}`,
+    ),
+    weight: 0.7,
+  },
+  {
+    id: 'role-hijack',
+    re: re(
+      `\\b${w('you are no longer|you are not (?:an?|the) (?:ai|assistant|chatbot|language model)|you are now (?:an?|in|my)|you will now (?:act|behave|respond)|your new (?:role|persona|identity) is')}\\b`,
+    ),
+    weight: 0.5,
+  },
+  // Text planted for a model to find in a document, page or tool result.
+  {
+    id: 'indirect',
+    re: re(
+      `\\b${w('note|message|instructions?|attention|important|reminder|hint|notice')} ${w('to|for')} ${w('the |any |all ')}?${w('ai|assistant|model|llm|chatbot|gpt|language model|agent|bot|ai models?|large language model|reader')}s?\\b`,
+    ),
+    weight: 0.75,
+  },
+  {
+    id: 'indirect',
+    re: re(
+      `\\bif you ${w('are|were')} ${w('an? |the ')}?${w('ai|llm|language model|assistant|chatbot|gpt|bot|ai assistant|large language model|model')}\\b`,
+    ),
+    weight: 0.75,
+  },
+  {
+    id: 'indirect',
+    re: re(
+      `\\b${w('ai|assistant|model|llm|chatbot|gpt|bot')}s? ${w('reading|processing|summari[sz]ing|parsing|analy[sz]ing|reviewing|evaluating')} ${w('this|these')}\\b`,
+    ),
+    weight: 0.75,
+  },
+  {
+    id: 'indirect',
+    re: re(
+      `\\b${w('this (?:domain|document|resume|candidate|text|email|page|file|website|report|company|product) is')} ${w('(?:clearly |definitely |absolutely |certainly )?(?:not malicious|safe|the best|highly qualified|legitimate|trustworthy)')}\\b${gap(10)}${w('report|say|state|respond|answer|tell|print|output|conclude')}`,
+    ),
+    weight: 0.6,
+  },
+  // Delimiter and escape tricks that pretend the trusted prompt has ended.
+  {
+    id: 'delimiter',
+    re: re(
+      `${w('<\\s*end of (?:session|prompt|input|document|text|context|instructions)\\s*>|\\b(?:end|stop) of (?:the )?(?:session|prompt|input|document|text|context|instructions|conversation|user input)\\b|={3,}\\s*end\\b|-{3,}\\s*end\\b')}`,
+    ),
+    weight: 0.6,
+  },
+  {
+    id: 'delimiter',
+    re: re(
+      `(?:[=\\-*#>_~+]{6,}|(?:\\\\[nrt]){2,})\\s*\\S{0,4}\\s*${w('ignore|disregard|forget|stop|now|instead|print|say|output|spell|new instruction|system|nevermind|just|you')}\\b`,
+    ),
+    weight: 0.5,
+  },
+  // Data exfiltration through a rendered image or link whose URL carries the data.
+  {
+    id: 'exfiltration',
+    re: re(
+      `!\\[[^\\]\\n]{0,200}\\]\\(\\s*<?https?://[^)\\s]{1,500}[?&/=][^)\\s]{0,500}${w('\\[[a-z_ ]{2,30}\\]|\\{[a-z_ ]{2,30}\\}|\\$[a-z_]{2,30}|%[a-z_]{2,30}%|<[a-z_ ]{2,30}>')}`,
+    ),
+    weight: 0.9,
+  },
+  {
+    id: 'exfiltration',
+    re: re(
+      `\\b${w('append|add|include|concatenate|insert|encode|put|attach|embed')}${gap(8)}${w('to|in|into|as|inside')} ${w('the |this |a |an |that ')}?${w('url|link|image url|image|query string|query parameter|markdown image|href|src')}\\b`,
+    ),
+    weight: 0.75,
+  },
+  {
+    id: 'exfiltration',
+    re: re(
+      `\\b${w('concatenate these strings|render (?:this|the following) (?:markdown|image|html)|print (?:the )?(?:following )?(?:markdown|image)|replace \\[data\\] with|escape spaces with')}`,
+    ),
+    weight: 0.7,
+  },
+  // Payload relays: the prompt asks the model to emit code or markup for a downstream system to run.
+  {
+    id: 'payload-relay',
+    re: re(
+      `<script\\b|javascript:|\\bon(?:error|load|mouseover)\\s*=|\\bunion\\s+select\\b|;\\s*drop\\s+table\\b|'\\s*or\\s*'1'\\s*=\\s*'1|\\brm\\s+-rf\\s+/|\\b__import__\\s*\\(|\\bos\\.system\\s*\\(`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'payload-relay',
+    re: re(
+      `\\b${w('run|execute|evaluate|eval')} ${w('the following|this|these')}${gap(2)}${w('sql|query|code|command|script|statement|python|shell|bash')}\\b${gap(3)}${w('exactly|verbatim|as is|without')}|\\b${w('include|insert|add|put|output|print|respond with|reply with|echo')}${gap(8)}${w('in your (?:output|response|answer|reply)|exactly what follows|verbatim')}`,
+    ),
+    weight: 0.55,
+  },
+  // Encoded-instruction framing (the encoding scanner decodes the payload itself).
+  {
+    id: 'encoded-instruction',
+    re: re(
+      `\\b${w('base64|base32|base16|base2048|hex|rot13|rot-13|ascii85|base85|uuencode|uuencoded|quoted-printable|morse|braille|zalgo|atbash|ecoji|nato phonetic|leetspeak|mime')}[\\s-]*${w('encoded|decoded|encoding|decoding')}\\s*${w('string|text|message|data|payload|instructions?|version')}\\s*:`,
+    ),
+    weight: 0.65,
+  },
+  {
+    id: 'encoded-instruction',
+    re: re(
+      `\\b${w('decode|decipher|decrypt|translate|convert')}${gap(4)}${w('base64|rot13|rot-13|hex|morse|braille|ascii85|base32|ciphertext|cipher|encoded (?:text|string|message)')}${gap(8)}${w('follow|execute|obey|do what|carry out|act on|perform|run|then (?:say|do|answer)|and (?:say|do)|instructions?|secure system message|in your (?:monologue|head|mind)')}`,
+    ),
+    weight: 0.7,
+  },
+];

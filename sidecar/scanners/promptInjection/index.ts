@@ -1,0 +1,53 @@
+import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
+import type { TextClassifier } from '../../../shared/classifier/types.ts';
+import { scoreCues } from '../text/cues.ts';
+import type { Scanner, ScannerDeps, ScanResult } from '../types.ts';
+import { INJECTION_CUES } from './cues.ts';
+
+export { INJECTION_CUES };
+
+/** Heuristic prompt-injection score of one text (also used by the encoding scanner on decoded payloads). */
+export function injectionHeuristics(text: string): ScanResult {
+  return scoreCues(text, INJECTION_CUES);
+}
+
+/** True when the entry asks for the ONNX classifier (params.classifier present and not disabled). */
+export function wantsClassifier(entry: Pick<ScannerEntry, 'params'>): boolean {
+  const c = entry.params?.classifier;
+  return c !== undefined && c.enabled !== false;
+}
+
+export interface PromptInjectionOptions {
+  /** Scores texts; when absent the scanner runs on heuristics alone. */
+  classifier?: TextClassifier | undefined;
+}
+
+/**
+ * Heuristics and classifier are combined with max, not an average: the cues are precise (when one fires
+ * it should not be voted down by a model that was fooled by obfuscation the skeleton undid), and the
+ * classifier catches paraphrases no cue names. Max keeps each detector's recall; the price is that their
+ * false positives add up, which is why each cue needs the trigger word together with its object.
+ */
+export function promptInjection(options: PromptInjectionOptions = {}): Scanner {
+  const { classifier } = options;
+  return {
+    type: 'promptInjection',
+    async scan(text) {
+      const heuristic = injectionHeuristics(text);
+      if (!classifier || text.trim() === '') return heuristic;
+      const [p = 0] = await classifier.classify([text]);
+      if (p <= heuristic.score) return heuristic;
+      return {
+        score: p,
+        findings: [
+          ...heuristic.findings,
+          { start: 0, end: text.length, kind: `classifier:${classifier.name}` },
+        ],
+      };
+    },
+  };
+}
+
+export function createPromptInjection(entry: ScannerEntry, deps: ScannerDeps): Scanner {
+  return promptInjection({ classifier: wantsClassifier(entry) ? deps.classifier : undefined });
+}

@@ -1,0 +1,71 @@
+import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
+import { mergeFindings, redactFindings, shannonEntropy } from '../text/spans.ts';
+import type { Finding, Scanner } from '../types.ts';
+import { PLACEHOLDER, SECRET_RULES, type SecretRule } from './rules.ts';
+
+export { SECRET_RULES, type SecretRule };
+
+export interface SecretsOptions {
+  /** Only these rule ids (default: all). Unknown ids are a configuration error. */
+  rules?: readonly string[] | undefined;
+}
+
+export class UnknownSecretRuleError extends Error {}
+
+export function selectRules(ids: readonly string[] | undefined): SecretRule[] {
+  if (!ids) return [...SECRET_RULES];
+  const known = new Map(SECRET_RULES.map((r) => [r.id, r]));
+  return ids.map((id) => {
+    const rule = known.get(id);
+    if (!rule) {
+      throw new UnknownSecretRuleError(
+        `unknown secrets rule "${id}" (known: ${SECRET_RULES.map((r) => r.id).join(', ')})`,
+      );
+    }
+    return rule;
+  });
+}
+
+export function findSecrets(
+  text: string,
+  rules: readonly SecretRule[],
+): { score: number; findings: Finding[] } {
+  const lower = text.toLowerCase();
+  const findings: Finding[] = [];
+  let score = 0;
+  for (const rule of rules) {
+    if (!rule.keywords.some((k) => lower.includes(k))) continue;
+    rule.re.lastIndex = 0;
+    for (let m = rule.re.exec(text); m !== null; m = rule.re.exec(text)) {
+      if (m[0].length === 0) {
+        rule.re.lastIndex++;
+        continue;
+      }
+      const secret = rule.group === undefined ? m[0] : m[rule.group];
+      if (secret === undefined) continue;
+      if (rule.minEntropy !== undefined) {
+        if (PLACEHOLDER.test(secret) || shannonEntropy(secret) < rule.minEntropy) continue;
+      }
+      const start = rule.group === undefined ? m.index : m.index + m[0].lastIndexOf(secret);
+      findings.push({ start, end: start + secret.length, kind: rule.id });
+      score = Math.max(score, rule.score);
+    }
+  }
+  return { score, findings: mergeFindings(findings) };
+}
+
+export function secrets(options: SecretsOptions = {}): Scanner {
+  const rules = selectRules(options.rules);
+  return {
+    type: 'secrets',
+    // Long enough to recognise every token format (a JWT or fine-grained PAT). A PEM block is longer,
+    // but its finding runs to the end of the text until the END line arrives, so streaming holds it.
+    maxFindingLength: 512,
+    scan: (text) => findSecrets(text, rules),
+    rewrite: (text, findings) => redactFindings(text, findings),
+  };
+}
+
+export function createSecrets(entry: ScannerEntry): Scanner {
+  return secrets({ rules: entry.params?.rules });
+}
