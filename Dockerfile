@@ -120,6 +120,7 @@ COPY --from=apparmor /etc/apparmor.d/abstractions /etc/apparmor.d/abstractions
 COPY package.json ./
 COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist/images/profile-installer ./dist/images/profile-installer
+COPY --from=build /src/dist/operator/constants.js ./dist/operator/constants.js
 # Writing under the kubelet's directory and loading AppArmor need root (uid 0, numeric); the chart
 # documents and scopes this. Runs as root only in this image.
 USER 0:0

@@ -4,8 +4,9 @@
 images: ## build the operator, guard and profile-installer images (docker, podman or buildah; exit 2 if none)
 	scripts/delivery/build-images.sh
 
-chart-sync: ## copy crds/ into charts/bulwark/crds/ (after `make generate`)
+chart-sync: deps ## copy crds/ into the chart and regenerate its RBAC from operator/rbac.ts
 	scripts/delivery/sync-chart-crds.sh
+	npx tsx scripts/delivery/chart-rbac.ts
 
 manifests: ## render manifests/ from the chart (plain YAML for kubectl apply)
 	scripts/delivery/render-manifests.sh

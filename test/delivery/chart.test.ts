@@ -1,0 +1,294 @@
+// The Helm chart, checked with the real helm binary: lint, golden renders, schema, the security
+// invariants of every workload it renders, image overrides, and the monitoring contract.
+// Cluster-side checks (install, Pod Security admission, uninstall) are in test/integration/helm.test.ts.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { FILES_DIR, RBAC_MODULE, ruleFiles } from '../../scripts/delivery/chart-rbac.ts';
+import {
+  CHART_DIR,
+  helmPath,
+  helmTemplate,
+  type K8sObject,
+  KUBE_VERSION,
+  parseObjects,
+  podSpecs,
+  REPO_ROOT,
+  run,
+  TESTDATA,
+  type Untyped,
+  UPDATE_GOLDEN,
+} from './tools.ts';
+
+const helm = helmPath();
+const skip = helm ? false : 'helm not built: run `make binaries` (test/cluster/build-binaries.sh)';
+
+/** Value sets rendered to golden files; each covers templates the others leave out. */
+export const SCENARIOS: Record<string, string[]> = {
+  default: [],
+  full: [
+    '--set',
+    'operator.watchNamespaces={llm,llm-staging}',
+    '--set',
+    'metrics.serviceMonitor.enabled=true',
+    '--set',
+    'metrics.prometheusRule.enabled=true',
+    '--set',
+    'profileInstaller.enabled=true',
+    '--set',
+    'global.imageRegistry=registry.example.com/mirror',
+    '--set',
+    'image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  ],
+};
+
+async function golden(name: string, actual: string): Promise<void> {
+  const path = join(TESTDATA, `${name}.golden.yaml`);
+  if (UPDATE_GOLDEN || !existsSync(path)) {
+    await writeFile(path, actual);
+    if (!UPDATE_GOLDEN) assert.fail(`wrote missing golden file ${path}; review and commit it`);
+    return;
+  }
+  assert.equal(actual, await readFile(path, 'utf8'), `${name} differs; UPDATE_GOLDEN=1 to accept`);
+}
+
+const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
+
+describe('helm chart', { skip }, () => {
+  it('passes helm lint --strict with default and full values', async () => {
+    await run(helm!, ['lint', CHART_DIR, '--strict', '--kube-version', KUBE_VERSION]);
+    await run(helm!, ['lint', CHART_DIR, '--strict', '--kube-version', KUBE_VERSION, ...SCENARIOS.full!]);
+  });
+
+  for (const [name, args] of Object.entries(SCENARIOS)) {
+    it(`renders the ${name} values like the golden file`, async () => {
+      await golden(`chart-${name}`, await helmTemplate(helm!, args));
+    });
+  }
+
+  it('rejects values the schema forbids', async () => {
+    for (const bad of [
+      ['--set', 'operator.replicas=0'],
+      ['--set', 'image.digest=latest'],
+      ['--set', 'operator.watchNamespaces={Not_A_Namespace}'],
+      ['--set', 'profileInstaller.mode=sometimes'],
+      ['--set', 'operator.tpyo=1'],
+    ]) {
+      await assert.rejects(
+        helmTemplate(helm!, bad),
+        /values don't meet the specifications|schema/i,
+        bad.join(' '),
+      );
+    }
+  });
+
+  it('renders only workloads that satisfy Pod Security restricted, except the opt-in installer', async () => {
+    const objects = parseObjects(await helmTemplate(helm!, SCENARIOS.full!));
+    const pods = podSpecs(objects);
+    assert.deepEqual(pods.map((p) => `${p.owner.kind}/${p.owner.metadata.name}`).sort(), [
+      'DaemonSet/bulwark-profile-installer',
+      'Deployment/bulwark-operator',
+    ]);
+    for (const { owner, spec } of pods) {
+      if (owner.kind === 'DaemonSet') continue; // privileged by design; see the namespace test below
+      assert.equal(spec.securityContext?.runAsNonRoot, true);
+      assert.equal(spec.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+      assert.equal(spec.hostNetwork ?? false, false);
+      for (const c of spec.containers ?? []) {
+        const sc = c.securityContext ?? {};
+        assert.equal(sc.allowPrivilegeEscalation, false, c.name);
+        assert.equal(sc.readOnlyRootFilesystem, true, c.name);
+        assert.deepEqual(sc.capabilities?.drop, ['ALL'], c.name);
+        assert.ok(
+          Number.isInteger(sc.runAsUser) && (sc.runAsUser ?? 0) > 0,
+          `${c.name} runs as a numeric non-root uid`,
+        );
+        assert.ok(c.resources?.requests?.cpu && c.resources?.limits?.memory, `${c.name} has resources`);
+        assert.ok(c.livenessProbe && c.readinessProbe, `${c.name} has probes`);
+      }
+    }
+  });
+
+  it('puts the privileged installer in its own privileged namespace, never the operator namespace', async () => {
+    const objects = parseObjects(await helmTemplate(helm!, SCENARIOS.full!));
+    const ds = byKind(objects, 'DaemonSet')[0]!;
+    assert.equal(ds.metadata.namespace, 'bulwark-profiles');
+    const ns = byKind(objects, 'Namespace').find((n) => n.metadata.name === 'bulwark-profiles');
+    assert.equal(ns?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'privileged');
+  });
+
+  it('deploys the operator with 2 replicas, leader election, a PDB and its flags', async () => {
+    const objects = parseObjects(await helmTemplate(helm!));
+    const deploy = byKind(objects, 'Deployment')[0] as K8sObject & { spec: Untyped };
+    assert.equal(deploy.spec.replicas, 2);
+    const args: string[] = deploy.spec.template.spec.containers[0].args;
+    assert.deepEqual(args.slice(0, 6), [
+      'operator',
+      '--metrics-port=8080',
+      '--health-port=8081',
+      '--workers=4',
+      '--leader-elect=true',
+      '--guard-image=ghcr.io/bulwark-dev/guard:0.1.0',
+    ]);
+    assert.equal(byKind(objects, 'PodDisruptionBudget').length, 1);
+    assert.ok(byKind(objects, 'Role').some((r) => r.metadata.name.endsWith('leader-election')));
+    const np = byKind(objects, 'NetworkPolicy')[0] as K8sObject & { spec: Untyped };
+    assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
+  });
+
+  it('binds the operator role per namespace when given a list, cluster-wide otherwise', async () => {
+    const cluster = parseObjects(await helmTemplate(helm!));
+    assert.deepEqual(
+      byKind(cluster, 'ClusterRoleBinding').map((b) => b.metadata.name),
+      ['bulwark-operator', 'bulwark-operator-cluster'],
+    );
+    assert.equal(byKind(cluster, 'RoleBinding').length, 1); // leader election only
+    const scoped = parseObjects(await helmTemplate(helm!, SCENARIOS.full!));
+    assert.deepEqual(
+      byKind(scoped, 'ClusterRoleBinding').map((b) => b.metadata.name),
+      ['bulwark-operator-cluster'],
+    );
+    const bindings = byKind(scoped, 'RoleBinding').map((b) => `${b.metadata.namespace}/${b.metadata.name}`);
+    for (const ns of ['llm', 'llm-staging']) {
+      assert.ok(bindings.includes(`${ns}/bulwark-operator`), `operator bound in ${ns}`);
+      assert.ok(bindings.includes(`${ns}/bulwark-profile-installer`), `installer bound in ${ns}`);
+    }
+  });
+
+  it('lets every image reference be overridden for air-gapped registries', async () => {
+    const objects = parseObjects(await helmTemplate(helm!, SCENARIOS.full!));
+    const images = podSpecs(objects).flatMap(({ spec }) => (spec.containers ?? []).map((c) => c.image));
+    for (const image of images) assert.match(image, /^registry\.example\.com\/mirror\//);
+    assert.ok(
+      images.includes(
+        `registry.example.com/mirror/bulwark-dev/operator@sha256:${'0123456789abcdef'.repeat(4)}`,
+      ),
+    );
+    const deploy = byKind(objects, 'Deployment')[0] as K8sObject & { spec: Untyped };
+    assert.ok(
+      deploy.spec.template.spec.containers[0].args.includes(
+        '--guard-image=registry.example.com/mirror/bulwark-dev/guard:0.1.0',
+      ),
+    );
+  });
+
+  it('yields to the Security Profiles Operator when its API is present (mode auto)', async () => {
+    const spo = ['--api-versions', 'security-profiles-operator.x-k8s.io/v1beta1/SeccompProfile'];
+    const auto = parseObjects(await helmTemplate(helm!, ['--set', 'profileInstaller.enabled=true', ...spo]));
+    assert.equal(byKind(auto, 'DaemonSet').length, 0);
+    const forced = parseObjects(
+      await helmTemplate(helm!, [
+        '--set',
+        'profileInstaller.enabled=true',
+        '--set',
+        'profileInstaller.mode=daemonset',
+        ...spo,
+      ]),
+    );
+    assert.equal(byKind(forced, 'DaemonSet').length, 1);
+  });
+
+  it('prints NOTES that mention the privileged installer and the CRD upgrade step', async () => {
+    const { stdout } = await run(helm!, [
+      'install',
+      'bulwark',
+      CHART_DIR,
+      '--dry-run=client',
+      '--namespace',
+      'bulwark-system',
+
+      '--set',
+      'profileInstaller.enabled=true',
+    ]);
+    assert.match(stdout, /PRIVILEGED profile installer/);
+    assert.match(stdout, /kubectl apply --server-side -f <chart>\/crds\//);
+  });
+});
+
+describe('chart monitoring contract', { skip }, () => {
+  const contractPath = join(CHART_DIR, 'files', 'metrics.yaml');
+
+  async function contract(): Promise<Set<string>> {
+    const doc = parse(await readFile(contractPath, 'utf8')) as Record<string, Record<string, string>>;
+    return new Set(Object.values(doc).flatMap((group) => Object.keys(group)));
+  }
+
+  /** Metric names in a PromQL expression (bulwark_* only), histogram suffixes folded. */
+  function metricsIn(expr: string): string[] {
+    return [...expr.matchAll(/\bbulwark_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ''));
+  }
+
+  it('alerts on the five conditions of issue 7, using only contracted series', async () => {
+    const objects = parseObjects(await helmTemplate(helm!, ['--set', 'metrics.prometheusRule.enabled=true']));
+    const rule = byKind(objects, 'PrometheusRule')[0] as K8sObject & { spec: Untyped };
+    const rules = rule.spec.groups.flatMap((g: { rules: unknown[] }) => g.rules) as {
+      alert: string;
+      expr: string;
+    }[];
+    assert.deepEqual(rules.map((r) => r.alert).sort(), [
+      'BulwarkGuardBlockRateSpike',
+      'BulwarkGuardScannerErrors',
+      'BulwarkGuardUpstreamErrors',
+      'BulwarkPolicyInvalid',
+      'BulwarkReconcileErrors',
+    ]);
+    const known = await contract();
+    for (const r of rules) for (const m of metricsIn(r.expr)) assert.ok(known.has(m), `${r.alert} uses ${m}`);
+  });
+
+  it('ships a dashboard with the panels of issue 7, using only contracted series', async () => {
+    const dash = JSON.parse(await readFile(join(CHART_DIR, 'dashboards', 'bulwark.json'), 'utf8'));
+    const titles: string[] = dash.panels.map((p: { title: string }) => p.title);
+    for (const t of [
+      'Requests by decision',
+      'Blocks by scanner',
+      'Latency percentiles',
+      'Policy version per deployment',
+    ]) {
+      assert.ok(
+        titles.some((x) => x.startsWith(t)),
+        t,
+      );
+    }
+    const known = await contract();
+    for (const p of dash.panels) {
+      for (const target of p.targets)
+        for (const m of metricsIn(target.expr)) assert.ok(known.has(m), `${p.title}: ${m}`);
+    }
+    const objects = parseObjects(await helmTemplate(helm!));
+    const cm = byKind(objects, 'ConfigMap').find((c) =>
+      c.metadata.name.endsWith('-dashboard'),
+    ) as K8sObject & { data: Record<string, string> };
+    assert.equal(cm.metadata.labels?.grafana_dashboard, '1');
+    assert.deepEqual(JSON.parse(cm.data['bulwark.json'] ?? ''), dash);
+  });
+});
+
+describe('chart RBAC', () => {
+  it('is generated from operator/rbac.ts (run `make chart-sync` after changing it)', {
+    skip: existsSync(RBAC_MODULE) ? false : 'operator/rbac.ts has not landed yet',
+  }, async () => {
+    for (const [file, expected] of await ruleFiles()) {
+      assert.equal(
+        await readFile(join(FILES_DIR, file), 'utf8'),
+        expected,
+        `charts/bulwark/files/${file} drifted`,
+      );
+    }
+  });
+});
+
+describe('chart metrics contract against the code', () => {
+  it('names only guard series that sidecar/metrics/index.ts registers', async () => {
+    const source = await readFile(join(REPO_ROOT, 'sidecar', 'metrics', 'index.ts'), 'utf8');
+    const registered = new Set([...source.matchAll(/name: '(bulwark_[a-z_]+)'/g)].map((m) => m[1]));
+    const doc = parse(await readFile(join(CHART_DIR, 'files', 'metrics.yaml'), 'utf8')) as {
+      guard: Record<string, string>;
+    };
+    for (const name of Object.keys(doc.guard))
+      assert.ok(registered.has(name), `${name} is not registered by the guard`);
+  });
+});
