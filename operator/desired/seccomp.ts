@@ -85,6 +85,8 @@ const ALLOWED: Record<string, string[]> = {
     'getgroups',
     'getresuid',
     'getresgid',
+    // Node reads its own capabilities before trusting environment variables such as NODE_OPTIONS.
+    'capget',
     'getrlimit',
     'getrusage',
     'times',
@@ -106,11 +108,13 @@ const ALLOWED: Record<string, string[]> = {
     'pkey_mprotect',
   ],
   // libuv's thread pool, V8's platform workers and ORT's intra-op pool synchronise with futexes and
-  // size themselves from the affinity mask; signals are used for thread interruption and abort().
+  // size themselves from the affinity mask (ORT also pins its own threads); signals are used for
+  // thread interruption and abort().
   threads: [
     'futex',
     'sched_yield',
     'sched_getaffinity',
+    'sched_setaffinity',
     'sched_getparam',
     'sched_getscheduler',
     'nanosleep',
