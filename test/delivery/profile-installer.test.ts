@@ -12,7 +12,8 @@ import {
   detectLsm,
   syncNode,
 } from '../../images/profile-installer/profiles.ts';
-import { onPath, TESTDATA } from './tools.ts';
+import { sampleDesiredState } from './operator-output.ts';
+import { onPath, TESTDATA, type Untyped } from './tools.ts';
 
 const seccomp = JSON.stringify({
   defaultAction: 'SCMP_ACT_ERRNO',
@@ -182,5 +183,51 @@ describe('AppArmor profiles parse with the real apparmor_parser -Q', {
     const file = join(scratch, 'broken.apparmor');
     await writeFile(file, 'profile broken {\n  /tmp/** rwx-nonsense,\n}\n');
     await assert.rejects(loader.load(file), /apparmor_parser --replace .* failed: .+/);
+  });
+});
+
+describe('the operator output through the installer', () => {
+  it('installs the generated profiles where the generated pod template looks for them', async () => {
+    const objects = await sampleDesiredState({ seccomp: 'Generated', appArmor: 'Generated' });
+    const cm = objects.find(
+      (o) =>
+        o.kind === 'ConfigMap' && o.metadata.labels?.['app.kubernetes.io/component'] === 'security-profiles',
+    ) as { metadata: { namespace: string; name: string }; data: Record<string, string> } | undefined;
+    assert.ok(cm, 'the operator emits a security-profiles ConfigMap');
+    const deploy = objects.find((o) => o.kind === 'Deployment') as Untyped;
+    const podSecurity = deploy.spec.template.spec.securityContext;
+    const guard = deploy.spec.template.spec.containers.find((c: { name: string }) => c.name === 'guard');
+    const seccompRef: string =
+      guard.securityContext?.seccompProfile?.localhostProfile ?? podSecurity.seccompProfile?.localhostProfile;
+    const appArmorRef: string =
+      guard.securityContext?.appArmorProfile?.localhostProfile ??
+      podSecurity.appArmorProfile?.localhostProfile;
+    assert.ok(seccompRef && appArmorRef, 'the guard references Localhost profiles');
+
+    // The kubelet resolves localhostProfile against <root>/seccomp; the chart passes --seccomp-dir=<root>/seccomp/bulwark.
+    const kubeletSeccomp = join(scratch, 'node-generated', 'var/lib/kubelet/seccomp');
+    const parserPath = onPath('apparmor_parser');
+    const result = await syncNode(
+      collectProfiles([{ namespace: cm.metadata.namespace, name: cm.metadata.name, data: cm.data }]),
+      {
+        seccompDir: join(kubeletSeccomp, 'bulwark'),
+        apparmorDir: join(scratch, 'node-generated', 'apparmor'),
+        lsm: parserPath ? 'apparmor' : 'none',
+        loader: apparmorParser(parserPath ?? 'apparmor_parser', ['-Q', '--skip-cache']),
+        log: () => {},
+      },
+    );
+    const installed = JSON.parse(await readFile(join(kubeletSeccomp, seccompRef), 'utf8'));
+    assert.equal(installed.defaultAction, 'SCMP_ACT_ERRNO');
+    if (parserPath) {
+      assert.deepEqual(result.apparmor.failed, []);
+      assert.equal(result.apparmor.loaded.length, 1);
+      const text = cm.data[result.apparmor.loaded[0]!]!;
+      assert.match(
+        text,
+        new RegExp(`profile ${appArmorRef} `),
+        'the loaded profile carries the name pods reference',
+      );
+    }
   });
 });
