@@ -117,8 +117,8 @@ COPY --from=apparmor /usr/sbin/apparmor_parser /usr/sbin/apparmor_parser
 COPY --from=apparmor /etc/apparmor /etc/apparmor
 COPY --from=apparmor /etc/apparmor.d/tunables /etc/apparmor.d/tunables
 COPY --from=apparmor /etc/apparmor.d/abstractions /etc/apparmor.d/abstractions
+# No node_modules: the installer uses node:https only.
 COPY package.json ./
-COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist/images/profile-installer ./dist/images/profile-installer
 COPY --from=build /src/dist/operator/constants.js ./dist/operator/constants.js
 # Writing under the kubelet's directory and loading AppArmor need root (uid 0, numeric); the chart

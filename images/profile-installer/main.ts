@@ -1,9 +1,10 @@
 // The profile installer's entry point (the `profile-installer` image, a privileged DaemonSet from the
 // chart). Every --interval seconds it lists the operator's profile ConfigMaps and converges this node
 // to them; level-based, so a missed change or a restart is repaired by the next pass.
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import {
   apparmorParser,
   collectProfiles,
@@ -26,21 +27,62 @@ function log(message: string, fields: Record<string, unknown> = {}): void {
   );
 }
 
-function toProfileConfigMap(cm: V1ConfigMap): ProfileConfigMap {
-  return { namespace: cm.metadata?.namespace ?? '', name: cm.metadata?.name ?? '', data: cm.data ?? {} };
+// In-cluster API access with nothing but node:https: the image carries no node_modules, and the only
+// call is one LIST per pass. https://kubernetes.io/docs/tasks/run-application/access-api-from-pod/
+// Overridable so the integration test can run the installer outside a pod with a TokenRequest token.
+const SA_DIR = process.env.SERVICEACCOUNT_DIR ?? '/var/run/secrets/kubernetes.io/serviceaccount';
+
+interface ConfigMapList {
+  items: { metadata?: { namespace?: string; name?: string }; data?: Record<string, string> }[];
 }
 
-async function listProfileConfigMaps(api: CoreV1Api, namespaces: string[]): Promise<ProfileConfigMap[]> {
-  if (namespaces.length === 0) {
-    const list = await api.listConfigMapForAllNamespaces({ labelSelector: PROFILE_SELECTOR });
-    return list.items.map(toProfileConfigMap);
-  }
-  const lists = await Promise.all(
-    namespaces.map((namespace) =>
-      api.listNamespacedConfigMap({ namespace, labelSelector: PROFILE_SELECTOR }),
-    ),
+function getJson<T>(path: string): Promise<T> {
+  const host = process.env.KUBERNETES_SERVICE_HOST;
+  const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
+  if (!host) throw new Error('KUBERNETES_SERVICE_HOST is not set: the installer runs in a pod');
+  // Re-read each time: the kubelet rotates the projected token.
+  const token = readFileSync(`${SA_DIR}/token`, 'utf8').trim();
+  const ca = readFileSync(`${SA_DIR}/ca.crt`);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host,
+        port,
+        path,
+        ca,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        timeout: 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200)
+            reject(new Error(`GET ${path}: ${res.statusCode} ${body.slice(0, 300)}`));
+          else resolve(JSON.parse(body) as T);
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function listProfileConfigMaps(namespaces: string[]): Promise<ProfileConfigMap[]> {
+  const selector = `labelSelector=${encodeURIComponent(PROFILE_SELECTOR)}`;
+  const paths = namespaces.length
+    ? namespaces.map((ns) => `/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps?${selector}`)
+    : [`/api/v1/configmaps?${selector}`];
+  const lists = await Promise.all(paths.map((p) => getJson<ConfigMapList>(p)));
+  return lists.flatMap((list) =>
+    list.items.map((cm) => ({
+      namespace: cm.metadata?.namespace ?? '',
+      name: cm.metadata?.name ?? '',
+      data: cm.data ?? {},
+    })),
   );
-  return lists.flatMap((list) => list.items.map(toProfileConfigMap));
 }
 
 async function main(): Promise<void> {
@@ -61,16 +103,12 @@ async function main(): Promise<void> {
   const loader = apparmorParser(process.env.APPARMOR_PARSER ?? 'apparmor_parser');
   log('profile installer started', { lsm, seccompDir, namespaces });
 
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  const api = kc.makeApiClient(CoreV1Api);
-
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => (stopping = true));
 
   while (!stopping) {
     try {
-      const profiles = collectProfiles(await listProfileConfigMaps(api, namespaces));
+      const profiles = collectProfiles(await listProfileConfigMaps(namespaces));
       for (const r of profiles.rejected) log('profile rejected', r);
       const result = await syncNode(profiles, {
         seccompDir,
