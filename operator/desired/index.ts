@@ -23,7 +23,7 @@ export { InvalidSpecError, names } from './meta.ts';
 export { buildNetworkPolicy, DNS_EGRESS_RULE } from './networkpolicy.ts';
 export { buildPodDisruptionBudget } from './pdb.ts';
 export { guardSeccompProfile, type SeccompProfile, seccompProfileJson } from './seccomp.ts';
-export { referencedSecrets, type SecretKeyReference, secretsHash } from './secrets.ts';
+export { referencedSecrets, type SecretKeyReference, secretDataDigests, secretsHash } from './secrets.ts';
 export { buildSecurityProfilesConfigMap, buildSpoProfiles, generatedProfiles } from './securityprofiles.ts';
 export { buildService, endpointUrl } from './service.ts';
 export { buildServiceAccount } from './serviceaccount.ts';

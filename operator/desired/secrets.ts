@@ -38,3 +38,14 @@ export function secretsHash(
     .sort((a, b) => (`${a.secretName}\0${a.key}` < `${b.secretName}\0${b.key}` ? -1 : 1));
   return createHash('sha256').update(canonicalJson(entries)).digest('hex').slice(0, 16);
 }
+
+/**
+ * What the operator keeps of a Secret's `data`: each base64 value replaced by its SHA-256 (hex), so
+ * the hash can be computed without holding secret values. `bulwark render` applies the same transform
+ * to Secrets in its input files so that it prints the annotation the operator would set.
+ */
+export function secretDataDigests(data: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(data).map(([key, value]) => [key, createHash('sha256').update(value).digest('hex')]),
+  );
+}
