@@ -44,7 +44,7 @@ const PEM = [
 const RESPONSE = [
   'Here is what you asked for. The staging key is AKIAIOSFODNN7EXAMPLE and the ',
   'owner is jane.roe@example.org (call +44 20 7946 0958). Her card: 5555 5555 5555 4444. ',
-  'A token: ghp_0123456789abcdefghijklmnopqrstuvwxyzAB and a JWT ',
+  'A token: ghp_0123456789abcdefghijklmnopqrstuvwxyz and a JWT ',
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
   ` and the key file:\n${PEM}\nThat is all.`,
 ].join('');

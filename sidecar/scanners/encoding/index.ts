@@ -136,7 +136,7 @@ const CANDIDATES: readonly { scheme: string; re: RegExp; decode: (s: string) => 
   { scheme: 'base32', re: /\b[A-Z2-7]{16,}={0,6}/g, decode: base32Decode },
   {
     scheme: 'hex',
-    re: /(?:\\x|0x)?[0-9a-fA-F]{2}(?:(?:\s|:|,|-|\\x|0x)?[0-9a-fA-F]{2}){7,}/g,
+    re: /(?<![0-9A-Za-z])(?:\\x|0x)?[0-9a-fA-F]{2}(?:(?:\s|:|,|-|\\x|0x)?[0-9a-fA-F]{2}){7,}(?![0-9A-Za-z])/g,
     decode: hexDecode,
   },
   { scheme: 'url', re: /(?:[^\s%]{0,20}%[0-9a-fA-F]{2}){3,}[^\s%]*/g, decode: urlDecode },

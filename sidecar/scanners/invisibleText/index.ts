@@ -68,7 +68,7 @@ function legitimate(
       return before.codePointAt(0) === 0x1f3f4 && runLength <= 7 && text.codePointAt(end - 2) === 0xe007f;
     case 'variation-selector':
       if (runLength > 1) return false;
-      if (cp >= 0xfe0e) return EMOJI.test(before) || /[0-9#*\p{So}\p{Sm}]/u.test(before);
+      if (cp === 0xfe0e || cp === 0xfe0f) return EMOJI.test(before) || /[0-9#*\p{So}\p{Sm}]/u.test(before);
       return HAN.test(before) || /\p{Script=Mongolian}/u.test(before);
     case 'zero-width':
       if (runLength > 1) return false;

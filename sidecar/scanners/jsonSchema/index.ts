@@ -56,6 +56,7 @@ export function jsonSchema(options: JsonSchemaOptions = {}): Scanner {
   const pinned = options.schema ? compileSchema(options.schema) : undefined;
   return {
     type: 'jsonSchema',
+    scope: 'complete',
     // Validity is a property of the whole response: a streamed response is held until it is complete.
     maxFindingLength: Number.POSITIVE_INFINITY,
     scan(text, ctx) {

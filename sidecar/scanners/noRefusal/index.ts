@@ -10,7 +10,7 @@ export const REFUSAL_CUES: readonly Cue[] = [
   {
     id: 'refusal',
     re: re(
-      "\\b(?:i(?:'m| am) (?:sorry|afraid),? but i (?:can(?:'t|not)|won't|will not|am unable|'m unable|must decline)|i (?:can(?:'t|not)|won't|will not|must decline to|am unable to|'m unable to|am not able to|'m not able to) (?:help|assist|provide|comply|do that|fulfill|answer|create|generate|write|support|engage|share)|i must (?:respectfully )?(?:decline|refuse)|i(?:'m| am) not (?:able|allowed|permitted) to (?:help|assist|provide|do|answer)|(?:that|this) (?:request )?(?:goes|is) against my (?:guidelines|policies|programming|principles)|i don't feel comfortable (?:helping|providing|writing|doing))",
+      "\\b(?:i(?:'m| am) (?:sorry|afraid),? but i (?:can(?:'t|not)|won't|will not|am unable|'m unable|must decline)|i (?:can(?:'t|not)|won't|will not|must decline to|am unable to|'m unable to|am not able to|'m not able to) (?:help|assist|provide|comply|do that|fulfill|answer|create|generate|write|support|engage|share)|i must (?:respectfully )?(?:decline|refuse)|i(?:'m| am) (?:not (?:able|allowed|permitted)|unable) to (?:help|assist|provide|do|answer|share|comply|create|generate|write|fulfill)|(?:that|this) (?:request )?(?:goes|is) against my (?:guidelines|policies|programming|principles)|i don't feel comfortable (?:helping|providing|writing|doing))",
     ),
     weight: 0.9,
   },

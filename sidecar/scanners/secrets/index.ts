@@ -44,7 +44,9 @@ export function findSecrets(
       const secret = rule.group === undefined ? m[0] : m[rule.group];
       if (secret === undefined) continue;
       if (rule.minEntropy !== undefined) {
-        if (PLACEHOLDER.test(secret) || shannonEntropy(secret) < rule.minEntropy) continue;
+        // Generated credentials mix letters and digits; hyphenated names ("db-password-staging") do not.
+        if (PLACEHOLDER.test(secret) || !/\d/.test(secret) || shannonEntropy(secret) < rule.minEntropy)
+          continue;
       }
       const start = rule.group === undefined ? m.index : m.index + m[0].lastIndexOf(secret);
       findings.push({ start, end: start + secret.length, kind: rule.id });
