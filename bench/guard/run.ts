@@ -1,0 +1,170 @@
+/**
+ * Guard latency and throughput benchmark; see METHOD.md. Usage:
+ *   node --import tsx bench/guard/run.ts [--duration 10] [--connections 16] [--json out.json]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+    json: { type: 'string' },
+  },
+});
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+/** ~2 KB chat request: a system prompt, a short history and a user turn with ordinary prose. */
+function chatBody(): string {
+  const prose =
+    'Our support team answers questions about routers, firmware updates and billing. Please be concise, ' +
+    'friendly and accurate, and link to the documentation when it helps the customer solve the issue. ';
+  const body = {
+    model: 'fake-model',
+    messages: [
+      { role: 'system', content: prose.repeat(5) },
+      { role: 'user', content: 'My router keeps dropping the connection every evening.' },
+      { role: 'assistant', content: 'Sorry to hear that. Which model is it, and which firmware version?' },
+      {
+        role: 'user',
+        content: `It is the AX3000 on firmware 2.1.4. ${prose.repeat(4)} What should I try first?`,
+      },
+    ],
+    temperature: 0.2,
+    max_tokens: 256,
+  };
+  return JSON.stringify(body);
+}
+
+function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const m = /ready (\d+)/.exec(chunk.toString());
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+  });
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function load(url: string, body: string, sample?: () => void) {
+  const timer = sample ? setInterval(sample, 250) : undefined;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration,
+  });
+  clearInterval(timer);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+  };
+}
+
+/** Sequential requests over one keep-alive connection, timed in microseconds: the added-latency figure. */
+async function sequential(url: string, body: string, n: number) {
+  const { Pool } = await import('undici');
+  const origin = new URL(url);
+  const pool = new Pool(origin.origin, { connections: 1 });
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const res = await pool.request({
+      method: 'POST',
+      path: origin.pathname,
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    await res.body.text();
+    times.push(performance.now() - t);
+  }
+  await pool.close();
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+const upstream = await start(['upstream']);
+const guard = await start(['guard', String(upstream.port)]);
+try {
+  const body = chatBody();
+  const path = '/v1/chat/completions';
+  const direct = `http://127.0.0.1:${upstream.port}${path}`;
+  const guarded = `http://127.0.0.1:${guard.port}${path}`;
+  // Warm-up: JIT, keep-alive pools, lazy scanner state.
+  await autocannon({
+    url: guarded,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: 3,
+  });
+  const idleRss = rssMiB(guard.child.pid!);
+  const directRun = await load(direct, body);
+  let peakRss = 0;
+  const guardRun = await load(guarded, body, () => {
+    peakRss = Math.max(peakRss, rssMiB(guard.child.pid!));
+  });
+  // Interleaved so machine noise hits both alike.
+  const seqDirect: { p50: number; p99: number }[] = [];
+  const seqGuard: { p50: number; p99: number }[] = [];
+  for (let round = 0; round < 5; round++) {
+    seqDirect.push(await sequential(direct, body, 200));
+    seqGuard.push(await sequential(guarded, body, 200));
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const seq = {
+    directP50Ms: median(seqDirect.map((r) => r.p50)),
+    directP99Ms: median(seqDirect.map((r) => r.p99)),
+    guardP50Ms: median(seqGuard.map((r) => r.p50)),
+    guardP99Ms: median(seqGuard.map((r) => r.p99)),
+  };
+  const report = {
+    sequential: {
+      ...seq,
+      addedP50Ms: seq.guardP50Ms - seq.directP50Ms,
+      addedP99Ms: seq.guardP99Ms - seq.directP99Ms,
+    },
+    bodyBytes: Buffer.byteLength(body),
+    cpus: cpus().length,
+    loadAverage1m: loadavg()[0],
+    connections,
+    durationSeconds: duration,
+    direct: directRun,
+    guard: guardRun,
+    loadAddedP50Ms: guardRun.p50 - directRun.p50,
+    loadAddedP99Ms: guardRun.p99 - directRun.p99,
+    throughputRatio: guardRun.rps / directRun.rps,
+    guardRssMiB: { idle: Math.round(idleRss), peakUnderLoad: Math.round(peakRss) },
+  };
+  console.log(JSON.stringify(report, null, 2));
+  if (values.json) await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+} finally {
+  guard.child.kill('SIGTERM');
+  upstream.child.kill('SIGTERM');
+}
