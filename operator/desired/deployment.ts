@@ -145,13 +145,22 @@ function modelProbes(
 
 const localUrl = (port: number) => `http://127.0.0.1:${port}`;
 
-/** Flags shared by both guard roles (`bulwark guard ...`). */
-function guardLimitArgs(llm: LlmDeployment): string[] {
+/**
+ * Flags of `bulwark guard` (cli/commands/guard.ts) shared by both roles. The upstream health path is
+ * what the guard's /readyz polls: the model's own readiness path when the model is the upstream.
+ */
+function guardCommonArgs(llm: LlmDeployment, upstreamPort: number, healthPath: string): string[] {
   const guard = llm.spec.guard;
   return [
+    '--policy',
+    policyPath,
+    '--upstream',
+    localUrl(upstreamPort),
+    '--upstream-health-path',
+    healthPath,
     '--max-request-bytes',
     String(guard.maxRequestBytes),
-    '--upstream-timeout-seconds',
+    '--upstream-timeout',
     String(guard.upstreamTimeoutSeconds),
     '--max-concurrency',
     String(guard.maxConcurrency),
@@ -166,28 +175,28 @@ const policyMount = (): V1VolumeMount => ({
   readOnly: true,
 });
 const policyPath = `${PolicyFile.mountPath}/${PolicyFile.key}`;
+/** The output check passes the model's model list through, so the guard can see the whole chain. */
+const CHAIN_HEALTH_PATH = '/v1/models';
 
-function guardContainer(
-  llm: LlmDeployment,
-  image: string,
-  profiles: GeneratedProfiles,
-  upstreamPort: number,
-): V1Container {
+function guardContainer(llm: LlmDeployment, image: string, profiles: GeneratedProfiles): V1Container {
   const guard = llm.spec.guard;
   const outputCheck = llm.spec.outputCheck.enabled;
   const args = [
     'guard',
-    '--policy',
-    policyPath,
+    '--role',
+    'input',
     '--listen',
     String(GuardPort.http),
     '--admin-listen',
     String(GuardPort.admin),
-    '--upstream',
-    localUrl(upstreamPort),
-    // Without an output-check container the guard runs the output scanners itself.
-    ...(outputCheck ? ['--role', 'input'] : []),
-    ...guardLimitArgs(llm),
+    ...(outputCheck
+      ? [
+          ...guardCommonArgs(llm, GuardPort.outputCheckHttp, CHAIN_HEALTH_PATH),
+          // The output check scans responses; without it the guard scans them itself (the default).
+          '--output-scan',
+          'delegate',
+        ]
+      : guardCommonArgs(llm, llm.spec.model.port, llm.spec.model.readinessPath)),
     ...(guard.rateLimit
       ? [
           '--rate-limit-rpm',
@@ -227,15 +236,12 @@ function outputCheckContainer(llm: LlmDeployment, image: string, profiles: Gener
       'guard',
       '--role',
       'output',
-      '--policy',
-      policyPath,
+      // Loopback only: the guard is its one client.
       '--listen',
-      String(GuardPort.outputCheckHttp),
+      `127.0.0.1:${GuardPort.outputCheckHttp}`,
       '--admin-listen',
       String(GuardPort.outputCheckAdmin),
-      '--upstream',
-      localUrl(llm.spec.model.port),
-      ...guardLimitArgs(llm),
+      ...guardCommonArgs(llm, llm.spec.model.port, llm.spec.model.readinessPath),
     ],
     ports: [
       { name: PortName.outputCheckMetrics, containerPort: GuardPort.outputCheckAdmin, protocol: 'TCP' },
@@ -413,12 +419,11 @@ export function buildPodTemplate(
   const profiles = generatedProfiles(llm, config);
   const outputCheck = llm.spec.outputCheck.enabled;
   const model = modelContainer(llm);
-  const guardUpstream = outputCheck ? GuardPort.outputCheckHttp : llm.spec.model.port;
   const apiKeys = llm.spec.guard.apiKeySecretRef;
   const scheduling = llm.spec.scheduling;
 
   const containers = [
-    guardContainer(llm, image, profiles, guardUpstream),
+    guardContainer(llm, image, profiles),
     ...(outputCheck ? [outputCheckContainer(llm, image, profiles)] : []),
     model.container,
   ];

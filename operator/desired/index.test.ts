@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { V1Container, V1PodTemplateSpec } from '@kubernetes/client-node';
+import { configFrom } from '../../cli/commands/guard.ts';
 import { parsePolicyManifest } from '../../shared/policy/index.ts';
 import { Annotation, ContainerName, GuardPort, Label, MANAGED_BY, PolicyFile } from '../constants.ts';
 import { guardAppArmorProfile } from './apparmor.ts';
@@ -50,6 +51,8 @@ function container(objects: KubeObject[], name: string): V1Container | undefined
 // biome-ignore lint/suspicious/noExplicitAny: tests reach into the built objects freely.
 type Spec = Record<string, any>;
 const specOf = (o: KubeObject) => o.spec as Spec;
+/** What `bulwark guard` makes of a container's arguments (no environment variables). */
+const guardConfig = (c: V1Container) => configFrom(c.args!.slice(1), {});
 
 describe('invariants over every scenario', () => {
   for (const scenario of scenarios()) {
@@ -143,30 +146,54 @@ describe('invariants over every scenario', () => {
 describe('Deployment', () => {
   test('chains guard -> output-check -> model on localhost when the output check is on', () => {
     const objects = state({ llm: sampleLlm(), config: testConfig });
-    const names = template(objects).spec!.containers.map((c) => c.name);
-    assert.deepEqual(names, ['guard', 'output-check', 'model']);
-    const guardArgs = container(objects, 'guard')!.args!;
-    assert.equal(guardArgs[guardArgs.indexOf('--upstream') + 1], 'http://127.0.0.1:8081');
-    assert.equal(guardArgs[guardArgs.indexOf('--role') + 1], 'input');
-    const ocArgs = container(objects, 'output-check')!.args!;
-    assert.equal(ocArgs[ocArgs.indexOf('--upstream') + 1], 'http://127.0.0.1:8000');
-    assert.equal(ocArgs[ocArgs.indexOf('--role') + 1], 'output');
-    assert.equal(ocArgs[ocArgs.indexOf('--listen') + 1], '8081');
+    assert.deepEqual(
+      template(objects).spec!.containers.map((c) => c.name),
+      ['guard', 'output-check', 'model'],
+    );
+    const guard = guardConfig(container(objects, 'guard')!);
+    assert.equal(guard.role, 'input');
+    assert.equal(guard.upstreamUrl, 'http://127.0.0.1:8081');
+    assert.equal(guard.outputScan, 'delegate');
+    assert.equal(guard.upstreamHealthPath, '/v1/models');
+    assert.deepEqual(guard.listen, { host: '0.0.0.0', port: 8080 });
+    const oc = guardConfig(container(objects, 'output-check')!);
+    assert.equal(oc.role, 'output');
+    assert.equal(oc.upstreamUrl, 'http://127.0.0.1:8000');
+    assert.equal(oc.outputScan, 'on');
+    assert.equal(oc.upstreamHealthPath, '/health');
+    assert.deepEqual(oc.listen, { host: '127.0.0.1', port: 8081 });
+    assert.deepEqual(oc.adminListen, { host: '0.0.0.0', port: 9091 });
   });
 
-  test('without the output check the guard talks to the model and runs both directions', () => {
+  test('without the output check the guard talks to the model and scans responses itself', () => {
     const llm = sampleLlm((spec) => {
       spec.outputCheck = { enabled: false };
     });
     const objects = state({ llm, config: testConfig });
     assert.equal(container(objects, 'output-check'), undefined);
-    const args = container(objects, 'guard')!.args!;
-    assert.equal(args[args.indexOf('--upstream') + 1], 'http://127.0.0.1:8000');
-    assert.ok(!args.includes('--role'));
+    const guard = guardConfig(container(objects, 'guard')!);
+    assert.equal(guard.upstreamUrl, 'http://127.0.0.1:8000');
+    assert.equal(guard.outputScan, 'on');
+    assert.equal(guard.upstreamHealthPath, '/health');
     assert.deepEqual(
       specOf(only(objects, 'Service')).ports.map((p: Spec) => p.port),
       [8080, 9090],
     );
+  });
+
+  test("every scenario's guard arguments are accepted by the real `bulwark guard` flag parser", () => {
+    for (const { name, llm, config } of scenarios()) {
+      for (const c of template(state({ llm, config })).spec!.containers.filter((c) => c.name !== 'model')) {
+        assert.equal(c.args?.[0], 'guard', `${name}/${c.name}`);
+        const parsed = guardConfig(c);
+        assert.equal(parsed.policyPath, `${PolicyFile.mountPath}/${PolicyFile.key}`, `${name}/${c.name}`);
+        assert.equal(parsed.upstreamTimeoutMs, llm.spec.guard.upstreamTimeoutSeconds * 1000);
+        assert.equal(parsed.maxConcurrency, llm.spec.guard.maxConcurrency);
+        assert.equal(parsed.maxRequestBytes, llm.spec.guard.maxRequestBytes);
+        // Probes hit the admin port the guard really listens on.
+        assert.equal(c.readinessProbe?.httpGet?.port, parsed.adminListen.port);
+      }
+    }
   });
 
   test('passes the guard limits, rate limit and API keys file to the guard', () => {
