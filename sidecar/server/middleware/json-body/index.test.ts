@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { jsonDepth, parseJson } from './index.ts';
+
+test('jsonDepth ignores brackets inside strings', () => {
+  assert.equal(jsonDepth('{"a":[1,{"b":"[[[{{{"}]}'), 3);
+  assert.equal(jsonDepth('"\\"[["'), 0);
+});
+
+test('parseJson: invalid UTF-8, too deep and malformed each have their own code', () => {
+  const code = (raw: Buffer) => {
+    try {
+      parseJson(raw, 4);
+      return 'ok';
+    } catch (err) {
+      return (err as { code: string }).code;
+    }
+  };
+  assert.equal(code(Buffer.from([0x7b, 0xff, 0x7d])), 'invalid_utf8');
+  assert.equal(code(Buffer.from('[[[[[1]]]]]')), 'json_too_deep');
+  assert.equal(code(Buffer.from('{"a":')), 'invalid_json');
+  assert.equal(code(Buffer.from('{"a":[1]}')), 'ok');
+});
