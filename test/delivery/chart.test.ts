@@ -18,6 +18,7 @@ import {
   podSpecs,
   REPO_ROOT,
   run,
+  SCENARIOS,
   TESTDATA,
   type Untyped,
   UPDATE_GOLDEN,
@@ -25,25 +26,6 @@ import {
 
 const helm = helmPath();
 const skip = helm ? false : 'helm not built: run `make binaries` (test/cluster/build-binaries.sh)';
-
-/** Value sets rendered to golden files; each covers templates the others leave out. */
-export const SCENARIOS: Record<string, string[]> = {
-  default: [],
-  full: [
-    '--set',
-    'operator.watchNamespaces={llm,llm-staging}',
-    '--set',
-    'metrics.serviceMonitor.enabled=true',
-    '--set',
-    'metrics.prometheusRule.enabled=true',
-    '--set',
-    'profileInstaller.enabled=true',
-    '--set',
-    'global.imageRegistry=registry.example.com/mirror',
-    '--set',
-    'image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
-  ],
-};
 
 async function golden(name: string, actual: string): Promise<void> {
   const path = join(TESTDATA, `${name}.golden.yaml`);

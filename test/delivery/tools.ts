@@ -21,6 +21,25 @@ export const KUBE_VERSION = 'v1.36.3';
 export const RELEASE = 'bulwark';
 export const RELEASE_NAMESPACE = 'bulwark-system';
 
+/** Value sets rendered to golden files; each covers templates the others leave out. */
+export const SCENARIOS: Record<string, string[]> = {
+  default: [],
+  full: [
+    '--set',
+    'operator.watchNamespaces={llm,llm-staging}',
+    '--set',
+    'metrics.serviceMonitor.enabled=true',
+    '--set',
+    'metrics.prometheusRule.enabled=true',
+    '--set',
+    'profileInstaller.enabled=true',
+    '--set',
+    'global.imageRegistry=registry.example.com/mirror',
+    '--set',
+    'image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  ],
+};
+
 /** An executable from $ENV_VAR, else `fallback` if it exists, else undefined. */
 function locate(envVar: string, fallback: string): string | undefined {
   const fromEnv = process.env[envVar];
