@@ -57,6 +57,28 @@ export function policyWantsClassifier(spec: GuardrailPolicySpec): boolean {
   );
 }
 
+/**
+ * The same spec with the classifier switched off in every entry: for measuring the heuristics alone, or
+ * evaluating where no model is available. Never used by the guard itself.
+ */
+export function withoutClassifier(spec: GuardrailPolicySpec): GuardrailPolicySpec {
+  const off = <E extends ScannerEntry>(e: E): E =>
+    e.params?.classifier
+      ? { ...e, params: { ...e.params, classifier: { ...e.params.classifier, enabled: false } } }
+      : e;
+  return { ...spec, input: spec.input.map(off), output: spec.output.map(off) };
+}
+
+/** The model directory the policy's classifier entries ask for (undefined: the shipped default model). */
+export function classifierModelPaths(spec: GuardrailPolicySpec): (string | undefined)[] {
+  const paths = new Set<string | undefined>();
+  for (const e of [...spec.input, ...spec.output]) {
+    if (CLASSIFIER_SCANNERS.includes(e.type) && wantsClassifier(e))
+      paths.add(e.params?.classifier?.modelPath);
+  }
+  return [...paths];
+}
+
 function compileEntry(
   entry: ScannerEntry,
   where: string,

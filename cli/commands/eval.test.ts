@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it, mock } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { main } from '../main.ts';
+
+const testdata = (name: string) =>
+  fileURLToPath(new URL(`../../shared/eval/testdata/${name}`, import.meta.url));
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = mock.method(console, 'log', (...a: unknown[]) => out.push(a.join(' ')));
+  const error = mock.method(console, 'error', (...a: unknown[]) => err.push(a.join(' ')));
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mock.restore();
+    error.mock.restore();
+  }
+}
+
+describe('bulwark eval', () => {
+  it('--json prints the figures of the fixture dataset', async () => {
+    const r = await capture([
+      'eval',
+      '--policy',
+      testdata('policy.yaml'),
+      '--dataset',
+      testdata('fixture.jsonl'),
+      '--split',
+      'validation',
+      '--json',
+    ]);
+    assert.equal(r.code, 0);
+    const f = JSON.parse(r.out);
+    assert.deepEqual(Object.keys(f), [
+      'n',
+      'tpr',
+      'fpr',
+      'precision',
+      'f1',
+      'byLabel',
+      'bySource',
+      'latencyMs',
+    ]);
+    assert.deepEqual([f.n, f.tpr, f.fpr, f.precision], [10, 3 / 5, 1 / 5, 3 / 4]);
+  });
+
+  it('gates on --min-tpr / --max-fpr with exit code 1', async () => {
+    const args = [
+      'eval',
+      '--policy',
+      testdata('policy.yaml'),
+      '--dataset',
+      testdata('fixture.jsonl'),
+      '--split',
+      'validation',
+    ];
+    assert.equal((await capture([...args, '--min-tpr', '0.6'])).code, 0);
+    assert.equal((await capture([...args, '--min-tpr', '0.61'])).code, 1);
+    assert.equal((await capture([...args, '--max-fpr', '0.1'])).code, 1);
+  });
+
+  it('prints a readable report by default', async () => {
+    const r = await capture([
+      'eval',
+      '--policy',
+      testdata('policy.yaml'),
+      '--dataset',
+      testdata('fixture.jsonl'),
+    ]);
+    assert.match(r.out, /^rows 11 {3}TPR 66\.7% {3}FPR 20\.0%/);
+    assert.match(r.out, /hand\/a\n {6}injection 3\/3 \(100\.0%\) {3}benign 0\/2 \(0\.0%\)/);
+  });
+
+  it('usage errors exit 2', async () => {
+    assert.equal((await capture(['eval'])).code, 2);
+    assert.equal(
+      (await capture(['eval', '--dataset', testdata('fixture.jsonl'), '--classifier', 'maybe'])).code,
+      2,
+    );
+  });
+});
