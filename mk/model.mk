@@ -1,0 +1,28 @@
+# The default prompt-injection classifier: `make model` retrains models/$(MODEL_NAME)/ from the shared dataset
+# with the pinned Python toolchain in training/; `make model-check` proves the shipped files are reproducible.
+BULWARK_CACHE ?= $(HOME)/.cache/bulwark
+MODEL_NAME := bulwark-injection-ngram-v1
+MODEL_DIR := models/$(MODEL_NAME)
+MODEL_PYTHON ?= python3
+TRAIN_REQUIREMENTS := training/requirements.txt
+# One venv per requirements file content, so a bump never reuses a stale environment.
+TRAIN_VENV = $(BULWARK_CACHE)/venv-$(shell sha256sum $(TRAIN_REQUIREMENTS) | cut -c1-16)
+TRAIN_PY = $(TRAIN_VENV)/bin/python
+BULWARK_DATASET ?= $(abspath ../shared/datasets/all.jsonl)
+
+.PHONY: model model-check model-venv
+
+model-venv: $(TRAIN_VENV)/.installed
+$(TRAIN_VENV)/.installed: $(TRAIN_REQUIREMENTS)
+	$(MODEL_PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "training needs Python 3.11"'
+	rm -rf $(TRAIN_VENV)
+	$(MODEL_PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_PY) -m pip install --quiet --disable-pip-version-check --no-input -r $(TRAIN_REQUIREMENTS)
+	$(TRAIN_PY) -m pip check
+	@touch $@
+
+model: model-venv ## retrain the default classifier into models/ (reproduces the shipped files)
+	cd training && $(TRAIN_PY) -m bulwark_train --data $(BULWARK_DATASET) --out ../$(MODEL_DIR)
+
+model-check: model-venv ## retrain into a temp dir and compare with the shipped model (byte-for-byte or tolerance)
+	cd training && $(TRAIN_PY) check_reproduce.py ../$(MODEL_DIR) --data $(BULWARK_DATASET)

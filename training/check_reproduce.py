@@ -1,0 +1,67 @@
+"""Retrain into a temporary directory and compare with the shipped model (`make model-check`).
+
+Byte-for-byte equality is expected on Linux x86-64 with the pinned wheels. Otherwise the build is accepted
+within the tolerance stated in MODEL_CARD.md: identical tokenizer.json and config.json apart from the threshold,
+weights within 1e-4, validation TPR / FPR / ROC-AUC within 0.005.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+FILES = ["model.onnx", "tokenizer.json", "config.json", "metrics.json", "MODEL_CARD.md"]
+WEIGHT_TOL = 1e-4
+METRIC_TOL = 0.005
+
+
+def weights(path: Path) -> dict[str, np.ndarray]:
+    return {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}
+
+
+def main() -> int:
+    shipped = Path(sys.argv[1]).resolve()
+    extra = sys.argv[2:]
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / shipped.name
+        subprocess.run([sys.executable, "-m", "bulwark_train", "--out", str(fresh), *extra], check=True)
+        differing = [f for f in FILES if (shipped / f).read_bytes() != (fresh / f).read_bytes()]
+        if not differing:
+            print(f"model-check: all {len(FILES)} files identical byte for byte")
+            return 0
+        print(f"model-check: differ byte-wise: {', '.join(differing)}; checking tolerance")
+        problems = []
+        if "tokenizer.json" in differing:
+            problems.append("tokenizer.json differs")
+        a, b = (json.loads((d / "config.json").read_text()) for d in (shipped, fresh))
+        a.pop("threshold"), b.pop("threshold")
+        if a != b:
+            problems.append("config.json differs beyond the threshold")
+        wa, wb = weights(shipped / "model.onnx"), weights(fresh / "model.onnx")
+        if wa.keys() != wb.keys():
+            problems.append("ONNX initialisers differ in name")
+        else:
+            worst = max(float(np.max(np.abs(wa[k].astype(np.float64) - wb[k]))) for k in wa if wa[k].size)
+            print(f"model-check: max weight difference {worst:.2e}")
+            if worst > WEIGHT_TOL:
+                problems.append(f"weights differ by {worst:.2e} > {WEIGHT_TOL}")
+        ma, mb = (json.loads((d / "metrics.json").read_text())["validation"] for d in (shipped, fresh))
+        for k in ("tpr", "fpr", "roc_auc"):
+            if abs(ma[k] - mb[k]) > METRIC_TOL:
+                problems.append(f"validation {k} {mb[k]} vs shipped {ma[k]}")
+        if problems:
+            print("model-check: FAILED: " + "; ".join(problems))
+            return 1
+        print("model-check: within tolerance")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
