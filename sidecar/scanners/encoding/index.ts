@@ -54,8 +54,8 @@ function bytesToText(bytes: Uint8Array): string | undefined {
 function base64Decode(s: string): string | undefined {
   const clean = s.replace(/\s+/g, '');
   if (clean.length < 12 || clean.length % 4 === 1) return undefined;
-  // Mixed case and digits, or it is probably a long word or identifier.
-  if (!/[a-z]/.test(clean) || !/[A-Z]/.test(clean)) return undefined;
+  // Mixed case and a digit or symbol, or it is probably a long word or identifier (camelCase names).
+  if (!/[a-z]/.test(clean) || !/[A-Z]/.test(clean) || !/[0-9+/=_-]/.test(clean)) return undefined;
   return bytesToText(Buffer.from(clean.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
 }
 
@@ -131,19 +131,36 @@ export function deleet(s: string, one = 'i'): string {
   );
 }
 
-const CANDIDATES: readonly { scheme: string; re: RegExp; decode: (s: string) => string | undefined }[] = [
-  { scheme: 'base64', re: /[A-Za-z0-9+/_-]{12,}(?:\s?[A-Za-z0-9+/_-]{4,})*={0,2}/g, decode: base64Decode },
+const CANDIDATES: readonly {
+  scheme: string;
+  re: RegExp;
+  decode: (s: string) => string | undefined;
+  /** Cheap test that the text can hold this encoding at all. */
+  hint?: (text: string) => boolean;
+}[] = [
+  // Base64 as a token, or wrapped over lines as in MIME/PEM; a run of prose words is never one candidate.
+  {
+    scheme: 'base64',
+    re: /[A-Za-z0-9+/_-]{16,}={0,2}(?:\r?\n[A-Za-z0-9+/_-]{4,}={0,2})*/g,
+    decode: base64Decode,
+  },
   { scheme: 'base32', re: /\b[A-Z2-7]{16,}={0,6}/g, decode: base32Decode },
   {
     scheme: 'hex',
     re: /(?<![0-9A-Za-z])(?:\\x|0x)?[0-9a-fA-F]{2}(?:(?:\s|:|,|-|\\x|0x)?[0-9a-fA-F]{2}){7,}(?![0-9A-Za-z])/g,
     decode: hexDecode,
   },
-  { scheme: 'url', re: /(?:[^\s%]{0,20}%[0-9a-fA-F]{2}){3,}[^\s%]*/g, decode: urlDecode },
+  {
+    scheme: 'url',
+    re: /(?:[^\s%]{0,20}%[0-9a-fA-F]{2}){3,}[^\s%]*/g,
+    decode: urlDecode,
+    hint: (t) => t.includes('%'),
+  },
   {
     scheme: 'html-entity',
     re: /(?:[^\s&]{0,10}&#(?:x[0-9a-fA-F]{1,6}|\d{1,7});?){3,}[^\s&]*/g,
     decode: entityDecode,
+    hint: (t) => t.includes('&#'),
   },
 ];
 
@@ -151,6 +168,7 @@ const CANDIDATES: readonly { scheme: string; re: RegExp; decode: (s: string) => 
 export function decodeLayers(text: string): Layer[] {
   const layers: Layer[] = [];
   for (const c of CANDIDATES) {
+    if (c.hint && !c.hint(text)) continue;
     c.re.lastIndex = 0;
     for (const m of text.matchAll(c.re)) {
       if (layers.length >= MAX_CANDIDATES) return layers;
@@ -163,6 +181,21 @@ export function decodeLayers(text: string): Layer[] {
   return layers;
 }
 
+const COMMON =
+  /\b(?:the|and|you|to|of|is|are|that|this|it|for|all|your|ignore|instructions?|previous|say|print|now)\b/gi;
+const count = (s: string, re: RegExp) => s.match(re)?.length ?? 0;
+
+/** rot13 text turns common English words into noise and back: it has more of them decoded than plain. */
+function looksRot13(text: string): boolean {
+  const sample = text.length > 4096 ? text.slice(0, 4096) : text;
+  return count(rot13(sample), COMMON) > count(sample, COMMON);
+}
+
+/** Two or more words that mix letters with leet digits or symbols ("1gn0r3", "pr3v10u5"). */
+function looksLeet(text: string): boolean {
+  return count(text, /(?=[\p{L}0-9@$!|+]*\p{L})(?=[\p{L}0-9@$!|+]*[0-9@$!|+])[\p{L}0-9@$!|+]{3,}/gu) >= 2;
+}
+
 export interface EncodingOptions {
   /** Nested decodings to try (base64 of hex of ...); default 2. */
   maxDepth?: number | undefined;
@@ -172,13 +205,13 @@ export function findEncoded(text: string, maxDepth: number): { score: number; fi
   let score = 0;
   const findings: Finding[] = [];
   // Whole-text transforms: rot13 and leetspeak have no recognisable envelope, so we score the transformed
-  // text and only count what the plain text did not already show (the injection scanner sees that).
-  const plain = injectionHeuristics(text).score;
-  for (const [scheme, variant] of [
-    ['rot13', rot13(text)],
-    ['leet', deleet(text)],
-    ['leet', deleet(text, 'l')],
-  ] as const) {
+  // text and only count what the plain text did not already show (the injection scanner sees that). Each
+  // transform is tried only when the text shows a sign of it, which keeps ordinary prose to one pass.
+  const variants: [string, string][] = [];
+  if (looksRot13(text)) variants.push(['rot13', rot13(text)]);
+  if (looksLeet(text)) variants.push(['leet', deleet(text)], ['leet', deleet(text, 'l')]);
+  const plain = variants.length > 0 ? injectionHeuristics(text).score : 0;
+  for (const [scheme, variant] of variants) {
     if (variant === text) continue;
     const s = injectionHeuristics(variant).score;
     if (s > plain && s > score) {

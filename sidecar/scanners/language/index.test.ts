@@ -11,17 +11,20 @@ describe('language', () => {
     assert.equal(toIso6391('en'), 'en');
   });
 
-  it('detects common languages', () => {
+  it('detects common languages', async () => {
     assert.equal(
-      detectLanguage('Could you help me write a short letter to my landlord about the heating?')?.language,
+      (await detectLanguage('Could you help me write a short letter to my landlord about the heating?'))
+        ?.language,
       'en',
     );
     assert.equal(
-      detectLanguage('Könnten Sie mir bitte helfen, einen Brief an meinen Vermieter zu schreiben?')?.language,
+      (await detectLanguage('Könnten Sie mir bitte helfen, einen Brief an meinen Vermieter zu schreiben?'))
+        ?.language,
       'de',
     );
     assert.equal(
-      detectLanguage('¿Podrías ayudarme a escribir una carta a mi casero sobre la calefacción?')?.language,
+      (await detectLanguage('¿Podrías ayudarme a escribir una carta a mi casero sobre la calefacción?'))
+        ?.language,
       'es',
     );
   });

@@ -1,6 +1,19 @@
-import { eld } from 'eld/medium';
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
 import type { Scanner } from '../types.ts';
+
+type Eld = typeof import('eld/extrasmall')['eld'];
+
+/**
+ * eld's n-gram tables cost memory (the extrasmall set ≈ 80 MiB of heap, medium ≈ 190 MiB), so they are
+ * loaded only when a policy has a language scanner: the import starts when the scanner is built, and
+ * the first scan waits for it. extrasmall keeps the guard inside its memory budget; its accuracy on
+ * sentences of a few words is lower than the larger sets, which is why short texts are not judged.
+ */
+let eldLoading: Promise<Eld> | undefined;
+export function loadDetector(): Promise<Eld> {
+  eldLoading ??= import('eld/extrasmall').then((m) => m.eld);
+  return eldLoading;
+}
 
 /**
  * Language identification with eld (n-gram detector, 60 languages, ISO 639-1 output). Policies may name a
@@ -103,10 +116,10 @@ export interface Detected {
   reliable: boolean;
 }
 
-export function detectLanguage(text: string): Detected | undefined {
+export async function detectLanguage(text: string): Promise<Detected | undefined> {
   const p = prose(text);
   if (p.replace(/\s/g, '').length < MIN_LETTERS) return undefined;
-  const result = eld.detect(p);
+  const result = (await loadDetector()).detect(p);
   if (!result.language) return undefined;
   return { language: result.language, reliable: result.isReliable() };
 }
@@ -117,10 +130,11 @@ export function detectLanguage(text: string): Detected | undefined {
  */
 export function language(options: LanguageOptions): Scanner {
   const allowed = new Set(options.allowed.map(toIso6391));
+  void loadDetector();
   return {
     type: 'language',
-    scan(text) {
-      const d = detectLanguage(text);
+    async scan(text) {
+      const d = await detectLanguage(text);
       if (!d || allowed.has(d.language)) return { score: 0, findings: [] };
       return {
         score: d.reliable ? 1 : 0.6,

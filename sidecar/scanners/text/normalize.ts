@@ -162,8 +162,25 @@ export interface Skeleton {
 const MARK = /\p{M}/u;
 const SPACE = /\s/u;
 
+/**
+ * The scanners of one request skeletonize the same texts one after another (promptInjection, jailbreak,
+ * encoding, topics, bannedSubstrings, each over every message); remembering the last few results saves
+ * all but the first pass. Small and bounded: a request has a handful of messages.
+ */
+const CACHE_SIZE = 32;
+const cache = new Map<string, Skeleton>();
+
 /** Builds the matching skeleton of `text` (see the module comment). Linear in the text length. */
 export function skeleton(text: string): Skeleton {
+  const hit = cache.get(text);
+  if (hit) return hit;
+  const built = buildSkeleton(text);
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(text, built);
+  return built;
+}
+
+function buildSkeleton(text: string): Skeleton {
   const out: string[] = [];
   const map = new Int32Array(text.length + 1);
   let n = 0;
