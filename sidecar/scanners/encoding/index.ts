@@ -187,13 +187,16 @@ const count = (s: string, re: RegExp) => s.match(re)?.length ?? 0;
 
 /** rot13 text turns common English words into noise and back: it has more of them decoded than plain. */
 function looksRot13(text: string): boolean {
-  const sample = text.length > 4096 ? text.slice(0, 4096) : text;
+  const sample = text.length > 1024 ? text.slice(0, 1024) : text;
   return count(rot13(sample), COMMON) > count(sample, COMMON);
 }
 
-/** Two or more words that mix letters with leet digits or symbols ("1gn0r3", "pr3v10u5"). */
+/**
+ * Three or more words that mix letters with leet digits or symbols ("1gn0r3", "pr3v10u5"); sentence
+ * punctuation ("Hi!") does not count, and one e-mail address or model name ("GPT4") is not enough.
+ */
 function looksLeet(text: string): boolean {
-  return count(text, /(?=[\p{L}0-9@$!|+]*\p{L})(?=[\p{L}0-9@$!|+]*[0-9@$!|+])[\p{L}0-9@$!|+]{3,}/gu) >= 2;
+  return count(text, /(?=[\p{L}0-9@$]*\p{L})(?=[\p{L}0-9@$]*[0-9@$])[\p{L}0-9@$]{3,}/gu) >= 3;
 }
 
 export interface EncodingOptions {
