@@ -23,6 +23,7 @@ $(TRAIN_VENV)/.installed: $(TRAIN_REQUIREMENTS)
 
 model: model-venv ## retrain the default classifier into models/ (reproduces the shipped files)
 	cd training && $(TRAIN_PY) -m bulwark_train --data $(BULWARK_DATASET) --out ../$(MODEL_DIR)
+	cd training && $(TRAIN_PY) -m bulwark_train.fixtures ../$(MODEL_DIR) ../shared/classifier/testdata
 
 model-check: model-venv ## retrain into a temp dir and compare with the shipped model (byte-for-byte or tolerance)
 	cd training && $(TRAIN_PY) check_reproduce.py ../$(MODEL_DIR) --data $(BULWARK_DATASET)
