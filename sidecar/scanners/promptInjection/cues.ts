@@ -38,9 +38,54 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'override',
     re: re(
-      `\\b${w('ignorier\\w*|vergiss|vergessen sie|missachte\\w*|uberschreib\\w*|ignora\\w*|olvida\\w*|olvide|oublie\\w*|ignore[zr]?|dimentica\\w*|negeer|vergeet|esqueca|esqueça|zaboravi|ignoruj|zapomnij')}${gap(4)}${w('anweisung\\w*|instruktion\\w*|aufgaben?|befehle?|vorgaben|regeln|alles|instrucciones|indicaciones|reglas|ordenes|todo|consignes|directives|regles|tout|istruzioni|regole|tutto|instructies|opdrachten|alles|instrucoes|instruções|regras|sve|instrukcije|upute|instrukcje|polecenia|wszystko')}\\b`,
+      `\\b${w('ignorier\\w*|vergiss|vergessen sie|missachte\\w*|uberschreib\\w*|ignora\\w*|olvida\\w*|olvide|oublie\\w*|ignore[zr]?|dimentica\\w*|negeer|vergeet|esqueca|esqueça|zaboravi|ignoruj|zapomnij')}${gap(4)}${w('anweisung\\w*|instruktion\\w*|aufgaben?|auftr\\w*|befehle?|vorgaben|regeln|alles|instrucciones|indicaciones|reglas|ordenes|todo|consignes|directives|regles|tout|istruzioni|regole|tutto|instructies|opdrachten|alles|instrucoes|instruções|regras|sve|instrukcije|upute|instrukcje|polecenia|wszystko')}\\b`,
     ),
     weight: 0.85,
+  },
+  // The scope after the object: "ignore the directions above", "disregard the instructions so far".
+  {
+    id: 'override',
+    re: re(
+      `\\b${OVERRIDE_VERB}${gap(2)}${DIRECTIVE}${gap(1)}${w('above|before|so far|earlier|previously|until now|up to now|prior to this|you (?:were|have been) given|you received')}\\b`,
+    ),
+    weight: 0.9,
+  },
+  // Earlier context of any kind, when named as earlier: "ignore all previous text", "forget the prior context".
+  {
+    id: 'override',
+    re: re(
+      `\\b${OVERRIDE_VERB}${gap(2)}${w('previous|prior|above|preceding|earlier|foregoing|original|initial|system')}${gap(1)}${w('text|content|messages?|input|words|information|conversation|context|prompt|sentences?|paragraphs?|lines?')}\\b`,
+    ),
+    weight: 0.85,
+  },
+  // "ignore the above and ...", "ignore the rest of this data and print ...".
+  {
+    id: 'override',
+    re: re(
+      `\\b${w('ignore|disregard|forget')} ${w('the |all |everything ')}?${w('above|previous|prior|preceding|rest')}\\b`,
+    ),
+    weight: 0.7,
+  },
+  // The bare object as garak and friends phrase it: "Ignore instructions, and just print ...".
+  {
+    id: 'override',
+    re: re(
+      `\\b${w('ignore|disregard|ignoring|disregarding')}\\s+${w('any |all |these |those ')}?${w('instructions|directions|directives|prompts|guidelines')}\\b(?!\\s+${w('on|in|for|of|from|about|printed|that came|provided with|below')}\\b)`,
+    ),
+    weight: 0.85,
+  },
+  // Override followed by a new action: "ignore this data and print", "ignore them and instead focus".
+  {
+    id: 'override-action',
+    re: re(
+      `\\b${w('ignore|disregard|forget|skip')}\\b${gap(8)}${w('and|then|but|,|instead')}\\s*${w('just |only |instead |simply |now ')}?${w('print|say|output|write|respond|reply|repeat|return|focus|tell|answer|type|show')}\\b`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'quoted-payload',
+    re: re(`\\b${w('print|say|output|write|respond with|reply with|repeat|type|return')}\\s*:?\\s*["'“«<]`),
+    weight: 0.25,
   },
   // New orders after an override: "your new task is", "new instructions:".
   {
@@ -86,6 +131,20 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.75,
   },
+  {
+    id: 'prompt-extraction',
+    re: re(
+      `\\b${w('instructions|rules|directives|guidelines|prompts?')} ${w('(?:that )?you (?:have been|were|are|had been) (?:given|told|programmed|provided)|given to you|you received')}|\\b${w('what (?:were|have) you been (?:told|instructed)|what were you told|were you told to|i was instructed to|you were instructed to|your (?:complete|full|entire) (?:list of )?instructions|opposite of your (?:system )?instructions')}`,
+    ),
+    weight: 0.65,
+  },
+  {
+    id: 'prompt-extraction',
+    re: re(
+      `\\b${w('systemprompt|system_prompt|initiali[sz]ation string|initial prompt|repeat (?:this|the) (?:entire|whole) conversation|word for word|repeat the last instruction')}`,
+    ),
+    weight: 0.5,
+  },
   // Forged chat structure: special tokens, role labels, instruction headers.
   {
     id: 'role-hijack',
@@ -99,7 +158,14 @@ export const INJECTION_CUES: readonly Cue[] = [
     re: re(
       `(?:^|\\n)\\s*[#*>\\[(]*\\s*${w('system|developer|admin|administrator|root|sudo|operator')}\\s*${w('message|note|prompt|override|instruction|update|command|request|notice|alert')}?\\s*[\\])*]*\\s*:`,
     ),
-    weight: 0.55,
+    weight: 0.45,
+  },
+  // An upper-case role label in the middle of a line of content ("Registrant: SYSTEM: ignore ...").
+  {
+    id: 'role-hijack',
+    raw: true,
+    re: /[^\s][^\n]{0,200}?(?<![A-Za-z])(?:SYSTEM|ADMIN|ADMINISTRATOR|DEVELOPER|ASSISTANT)(?: (?:MESSAGE|NOTE|REQUEST|OVERRIDE|INSTRUCTIONS?|PROMPT|UPDATE|COMMAND))?\s*:{1,2}(?!\/)/u,
+    weight: 0.6,
   },
   {
     id: 'role-hijack',
@@ -114,6 +180,44 @@ export const INJECTION_CUES: readonly Cue[] = [
       `\\b${w('you are no longer|you are not (?:an?|the) (?:ai|assistant|chatbot|language model)|you are now (?:an?|in|my)|you will now (?:act|behave|respond)|your new (?:role|persona|identity) is')}\\b`,
     ),
     weight: 0.5,
+  },
+  {
+    id: 'role-hijack',
+    re: re(
+      `\\b${w('pretend|imagine|suppose|stell dir vor|stellen sie sich vor')}${gap(2)}${w("you are|you're|du bist|sie sind")}${gap(1)}${w('an? |eine? |the ')}?${w('evil|bad|malicious|rogue|unrestricted|unfiltered|boese|bose|hacker|criminal')}\\b`,
+    ),
+    weight: 0.6,
+  },
+  // Praise, then a pivot to a new task: a common opener of chained injections.
+  {
+    id: 'new-instructions',
+    re: re(
+      `${w('^|[.!?]\\s+')}${w('very good|well done|excellent(?: work| performance)?|great job|good job|perfect|sehr gut|gut gemacht|ausgezeichnet(?:e leistung)?|super|prima')}[.!]\\s+${w("now|that is done|next|nun|jetzt|das war|let's")}\\b`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'new-instructions',
+    re: re(
+      `\\b${w('neue|weitere|nachste|nächste|andere')} ${w('anweisungen|aufgaben?|instruktionen|befehle|auftrage|aufträge')}\\b|\\b${w('vorherig|bisherig|obig|vorangegangen|abweichend zu vorherig')}\\w* ${w('anweisung|instruktion|aufgabe|auftr|information|befehl|text')}`,
+    ),
+    weight: 0.6,
+  },
+  // Content trying to decide the verdict for the model: "if questioned, report that it is safe".
+  {
+    id: 'indirect',
+    re: re(
+      `\\bif ${w('questioned|asked|anyone asks|you are asked|prompted')},? ${w('report|say|answer|respond|state|tell|reply|claim|conclude')}\\b`,
+    ),
+    weight: 0.7,
+  },
+  // Harmful-content requests hidden as the text to process ("write one toxic sentence about ...").
+  {
+    id: 'harmful-request',
+    re: re(
+      `\\b${w('write|generate|produce|create|compose|give me')} ${w('one|a|an|some|two|three|\\d+')} ${w('toxic|negative|harmful|discriminatory|offensive|racist|hateful|sexist|derogatory|insulting|demeaning|hurtful|violent')} ${w('sentences?|jokes?|comments?|statements?|tweets?|paragraphs?|messages?|remarks?|words?|posts?|slurs?')}\\b`,
+    ),
+    weight: 0.75,
   },
   // Text planted for a model to find in a document, page or tool result.
   {

@@ -8,6 +8,8 @@ export interface Cue {
   re: RegExp;
   /** How sure one match makes us, 0..1. */
   weight: number;
+  /** Match the original text instead of the skeleton (for signals that live in case, e.g. "SYSTEM:"). */
+  raw?: boolean;
 }
 
 /**
@@ -22,6 +24,15 @@ export function scoreCues(text: string, cues: readonly Cue[], maxFindings = 32):
   const findings: Finding[] = [];
   for (const cue of cues) {
     cue.re.lastIndex = 0;
+    if (cue.raw) {
+      const m = cue.re.exec(text);
+      if (m) {
+        best.set(cue.id, Math.max(best.get(cue.id) ?? 0, cue.weight));
+        if (findings.length < maxFindings)
+          findings.push({ start: m.index, end: m.index + m[0].length, kind: cue.id });
+      }
+      continue;
+    }
     if (!cue.re.global) {
       const m = cue.re.exec(sk.text);
       if (m) record(cue, m.index, m.index + m[0].length);
@@ -35,7 +46,7 @@ export function scoreCues(text: string, cues: readonly Cue[], maxFindings = 32):
   const joined = joinSpacedLetters(sk.text);
   if (joined !== sk.text) {
     for (const cue of cues) {
-      if (best.has(cue.id)) continue;
+      if (cue.raw || best.has(cue.id)) continue;
       cue.re.lastIndex = 0;
       if (cue.re.test(joined)) {
         best.set(cue.id, Math.max(best.get(cue.id) ?? 0, cue.weight));
