@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
-import { wantsClassifier } from '../promptInjection/index.ts';
+import { calibrated, wantsClassifier } from '../promptInjection/index.ts';
 import { type Cue, noisyOr, scoreCues } from '../text/cues.ts';
 import type { Finding, Scanner, ScannerDeps } from '../types.ts';
 import { type Template, TemplateIndex } from './shingles.ts';
@@ -167,7 +167,8 @@ export function jailbreak(options: JailbreakOptions = {}): Scanner {
         if (s > 0) findings.push({ start: 0, end: text.length, kind: `template:${match.id}` });
       }
       if (classifier && text.trim() !== '') {
-        const [p = 0] = await classifier.classify([text]);
+        const [raw = 0] = await classifier.classify([text]);
+        const p = calibrated(classifier, raw);
         if (p > score) {
           score = p;
           findings.push({ start: 0, end: text.length, kind: `classifier:${classifier.name}` });

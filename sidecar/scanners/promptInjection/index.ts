@@ -17,6 +17,18 @@ export function wantsClassifier(entry: Pick<ScannerEntry, 'params'>): boolean {
   return c !== undefined && c.enabled !== false;
 }
 
+/**
+ * Maps a classifier probability onto the scanners' scale, where 0.5 is "fires at the default threshold":
+ * a model that states its own operating threshold t (shared/classifier's LoadedClassifier reads it from
+ * config.json) gets t mapped to 0.5, piecewise linearly, so an entry threshold means the same for the
+ * shipped model, a bring-your-own model and the heuristics. Without a stated threshold, p is used as is.
+ */
+export function calibrated(classifier: TextClassifier, p: number): number {
+  const t = (classifier as { threshold?: unknown }).threshold;
+  if (typeof t !== 'number' || !(t > 0 && t < 1)) return p;
+  return p < t ? (0.5 * p) / t : 0.5 + (0.5 * (p - t)) / (1 - t);
+}
+
 export interface PromptInjectionOptions {
   /** Scores texts; when absent the scanner runs on heuristics alone. */
   classifier?: TextClassifier | undefined;
@@ -35,7 +47,8 @@ export function promptInjection(options: PromptInjectionOptions = {}): Scanner {
     async scan(text) {
       const heuristic = injectionHeuristics(text);
       if (!classifier || text.trim() === '') return heuristic;
-      const [p = 0] = await classifier.classify([text]);
+      const [raw = 0] = await classifier.classify([text]);
+      const p = calibrated(classifier, raw);
       if (p <= heuristic.score) return heuristic;
       return {
         score: p,

@@ -1,6 +1,6 @@
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
-import { wantsClassifier } from '../promptInjection/index.ts';
+import { calibrated, wantsClassifier } from '../promptInjection/index.ts';
 import { noisyOr } from '../text/cues.ts';
 import { skeleton } from '../text/normalize.ts';
 import type { Finding, Scanner } from '../types.ts';
@@ -299,7 +299,8 @@ export function topics(options: TopicsOptions): Scanner {
         }
       }
       if (classifier && text.trim() !== '') {
-        const [p = 0] = await classifier.classify([text]);
+        const [raw = 0] = await classifier.classify([text]);
+        const p = calibrated(classifier, raw);
         if (p > score) {
           score = p;
           findings.push({ start: 0, end: text.length, kind: `classifier:${classifier.name}` });
