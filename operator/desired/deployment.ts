@@ -215,7 +215,9 @@ function guardContainer(llm: LlmDeployment, image: string, profiles: GeneratedPr
       { name: PortName.http, containerPort: GuardPort.http, protocol: 'TCP' },
       { name: PortName.metrics, containerPort: GuardPort.admin, protocol: 'TCP' },
     ],
-    resources: guard.resources ? resourceRequirements(guard.resources) : DEFAULT_GUARD_RESOURCES,
+    resources: guard.resources
+      ? resourceRequirements(guard.resources)
+      : structuredClone(DEFAULT_GUARD_RESOURCES),
     ...guardProbes(GuardPort.admin),
     securityContext: containerSecurityContext(profiles),
     volumeMounts: [
@@ -248,7 +250,7 @@ function outputCheckContainer(llm: LlmDeployment, image: string, profiles: Gener
     ],
     resources: llm.spec.outputCheck.resources
       ? resourceRequirements(llm.spec.outputCheck.resources)
-      : DEFAULT_GUARD_RESOURCES,
+      : structuredClone(DEFAULT_GUARD_RESOURCES),
     ...guardProbes(GuardPort.outputCheckAdmin),
     securityContext: containerSecurityContext(profiles),
     volumeMounts: [policyMount(), { name: VolumeName.outputCheckTmp, mountPath: '/tmp' }],

@@ -124,6 +124,21 @@ describe('invariants over every scenario', () => {
         assert.ok(!template(objects).spec!.containers.find((c) => c.name === ContainerName.model)?.ports);
       });
 
+      test('the result shares no object with the inputs or with itself', () => {
+        const seen = new Set<object>();
+        const inputObjects = new Set<object>();
+        const collect = (value: unknown, into: Set<object>, where: string, unique: boolean) => {
+          if (value === null || typeof value !== 'object') return;
+          if (unique) assert.ok(!into.has(value), `shared reference at ${where}`);
+          into.add(value);
+          for (const [k, v] of Object.entries(value)) collect(v, into, `${where}.${k}`, unique);
+        };
+        collect(scenario.llm, inputObjects, 'llm', false);
+        collect(inputs, inputObjects, 'inputs', false);
+        for (const o of state(scenario)) collect(o, seen, `${o.kind}/${o.metadata.name}`, true);
+        for (const o of seen) assert.ok(!inputObjects.has(o), 'an output object is an input object');
+      });
+
       test('buildDesiredState is deterministic', () => {
         assert.deepEqual(state(scenario), objects);
         assert.equal(JSON.stringify(state(scenario)), JSON.stringify(objects));

@@ -50,7 +50,8 @@ export const BUILDERS: readonly Builder[] = [
 
 /**
  * Every object the operator wants for one LlmDeployment, in apply order. Pure: the same inputs give
- * the same objects (deep-equal), so an idle cluster sees no writes. Throws InvalidSpecError when the
+ * the same objects (deep-equal), so an idle cluster sees no writes; the result shares no references
+ * with the inputs. Throws InvalidSpecError when the
  * spec cannot be turned into objects.
  */
 export function buildDesiredState(
@@ -58,10 +59,13 @@ export function buildDesiredState(
   inputs: ResolvedInputs,
   config: OperatorConfig,
 ): KubeObject[] {
-  return BUILDERS.flatMap((build) => {
+  const objects = BUILDERS.flatMap((build) => {
     const result = build(llm, inputs, config);
     return result === null ? [] : Array.isArray(result) ? result : [result];
   });
+  // Builders pass parts of the spec through (tolerations, peers, rules); a copy keeps a caller that
+  // decorates the result from mutating the informer's cached LlmDeployment.
+  return structuredClone(objects);
 }
 
 export interface OwnedKind {
