@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../shared/logging.ts';
+import type { CompiledPolicy } from '../shared/pipeline/types.ts';
 import { type LoadedPolicy, parsePolicyManifest } from '../shared/policy/index.ts';
 import { GuardMetrics } from './metrics/index.ts';
-import type { CompiledPolicy } from './pipeline/types.ts';
 import type { RequestState } from './scanners/types.ts';
 import { createAdminApp, type ReadinessCheck } from './server/admin.ts';
 import { createGuardApp } from './server/app.ts';
@@ -46,7 +46,7 @@ export interface GuardConfig {
 
 /** What the guard needs from the scanning side; main wires the real pipeline, tests may wire their own. */
 export interface GuardDeps {
-  /** Compiles a validated policy into runnable scanners (sidecar/pipeline compilePolicy). */
+  /** Compiles a validated policy into runnable scanners (shared/pipeline compilePolicy). */
   compile(policy: LoadedPolicy): Promise<CompiledPolicy> | CompiledPolicy;
   /** Adds the per-request canary to the prompt when the policy has a canary output scanner. */
   injectCanary?: (route: InputRoute, body: Record<string, unknown>, state: RequestState) => boolean;

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { percentile } from '../../shared/eval/index.ts';
+import { compilePolicy, withoutClassifier } from '../../shared/pipeline/index.ts';
 import { parsePolicyManifest } from '../../shared/policy/index.ts';
-import { compilePolicy, withoutClassifier } from '../../sidecar/pipeline/index.ts';
 
 /** A support-bot conversation: system prompt, history, a user turn with an e-mail address. ~2 KB. */
 export const REQUEST: string[] = [

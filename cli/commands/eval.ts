@@ -8,7 +8,6 @@ import {
   parseDataset,
   type Row,
 } from '../../shared/eval/index.ts';
-import { type LoadedPolicy, PolicyError, parsePolicyManifest } from '../../shared/policy/index.ts';
 import {
   type CompiledPolicyDetails,
   type CompileOptions,
@@ -17,7 +16,8 @@ import {
   PolicyCompileError,
   policyWantsClassifier,
   withoutClassifier,
-} from '../../sidecar/pipeline/index.ts';
+} from '../../shared/pipeline/index.ts';
+import { type LoadedPolicy, PolicyError, parsePolicyManifest } from '../../shared/policy/index.ts';
 import { type Command, UsageError } from '../command.ts';
 
 export const DEFAULT_POLICY = new URL('../../policies/default.yaml', import.meta.url);

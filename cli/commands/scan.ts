@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { PolicyCompileError } from '../../shared/pipeline/index.ts';
 import { PolicyError } from '../../shared/policy/index.ts';
-import { PolicyCompileError } from '../../sidecar/pipeline/index.ts';
 import { type Command, UsageError } from '../command.ts';
 import { preparePolicy, readPolicy } from './eval.ts';
 

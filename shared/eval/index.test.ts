@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
-import { compilePolicy } from '../../sidecar/pipeline/index.ts';
+import { compilePolicy } from '../pipeline/index.ts';
 import { DatasetError, evaluatePolicy, parseDataset, percentile } from './index.ts';
 
 const fixture = readFileSync(new URL('./testdata/fixture.jsonl', import.meta.url), 'utf8');

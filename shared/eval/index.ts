@@ -17,7 +17,7 @@ export interface Row {
   split?: string;
 }
 
-/** What evaluation needs of a compiled policy (sidecar/pipeline's CompiledPolicy satisfies it). */
+/** What evaluation needs of a compiled policy (shared/pipeline's CompiledPolicy satisfies it). */
 export interface InputScanning {
   newRequestState(requestId: string): { readonly requestId: string; readonly vault: Map<string, string> };
   scanInput(texts: string[], state: never): Promise<{ blocked: boolean }>;

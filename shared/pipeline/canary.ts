@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RequestState } from '../scanners/types.ts';
+import type { RequestState } from '../../sidecar/scanners/types.ts';
 
 /** A fresh canary: unguessable, and made of characters a tokenizer keeps intact. */
 export function newCanary(): string {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
-import type { TextClassifier } from '../../shared/classifier/types.ts';
-import type { ScannerDeps } from '../scanners/types.ts';
+import type { ScannerDeps } from '../../sidecar/scanners/types.ts';
+import type { TextClassifier } from '../classifier/types.ts';
 import { type ChatMessage, compilePolicy, injectCanary, PolicyCompileError } from './index.ts';
 
 const policy = (spec: unknown) => ({ name: 'test', hash: 'h', spec: GuardrailPolicySpec.parse(spec) });

@@ -1,7 +1,7 @@
 import type { GuardrailPolicySpec, ScannerEntry, ScannerType } from '../../api/v1alpha1/index.ts';
-import { wantsClassifier } from '../scanners/promptInjection/index.ts';
-import { CLASSIFIER_SCANNERS, SCANNERS } from '../scanners/registry.ts';
-import type { Direction, RequestState, ScanContext, ScannerDeps } from '../scanners/types.ts';
+import { wantsClassifier } from '../../sidecar/scanners/promptInjection/index.ts';
+import { CLASSIFIER_SCANNERS, SCANNERS } from '../../sidecar/scanners/registry.ts';
+import type { Direction, RequestState, ScanContext, ScannerDeps } from '../../sidecar/scanners/types.ts';
 import { newCanary } from './canary.ts';
 import { type CompiledEntry, Recorder, rewrite, runEntry } from './record.ts';
 import { createOutputStream } from './stream.ts';

@@ -1,5 +1,5 @@
 import type { ScannerEntry } from '../../api/v1alpha1/index.ts';
-import type { Direction, Finding, ScanContext, Scanner, ScanResult } from '../scanners/types.ts';
+import type { Direction, Finding, ScanContext, Scanner, ScanResult } from '../../sidecar/scanners/types.ts';
 import type { Action, AnalysisRecord } from './types.ts';
 
 /** One policy entry, ready to run. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
-import type { RequestState } from '../scanners/types.ts';
+import type { RequestState } from '../../sidecar/scanners/types.ts';
 import { type CompiledPolicy, compilePolicy } from './index.ts';
 
 const policy = (spec: unknown) =>

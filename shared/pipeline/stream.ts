@@ -1,4 +1,4 @@
-import type { Finding, ScanContext } from '../scanners/types.ts';
+import type { Finding, ScanContext } from '../../sidecar/scanners/types.ts';
 import { type CompiledEntry, type Recorder, rewrite, runEntry } from './record.ts';
 import type { AnalysisRecord, OutputStream } from './types.ts';
 

@@ -1,5 +1,5 @@
 import type { GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
-import type { Direction, RequestState } from '../scanners/types.ts';
+import type { Direction, RequestState } from '../../sidecar/scanners/types.ts';
 
 export type Action = 'block' | 'redact' | 'anonymize' | 'flag';
 

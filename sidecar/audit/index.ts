@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../shared/logging.ts';
-import type { AnalysisRecord } from '../pipeline/types.ts';
+import type { AnalysisRecord } from '../../shared/pipeline/types.ts';
 
 /** What the guard knows about one finished request; turned into one ECS audit line. */
 export interface AuditEntry {

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { AnalysisRecord } from '../pipeline/types.ts';
+import type { AnalysisRecord } from '../../shared/pipeline/types.ts';
 
 /** Routes the guard serves; anything else is counted as `other` so a scanner of paths cannot add series. */
 export const ROUTES = [

@@ -1,8 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../../shared/logging.ts';
+import type { AnalysisRecord } from '../../shared/pipeline/types.ts';
 import { writeAudit } from '../audit/index.ts';
 import { statusClass } from '../metrics/index.ts';
-import type { AnalysisRecord } from '../pipeline/types.ts';
 import { ErrorCodes, GuardHttpError, sendError } from './errors.ts';
 import { type Decision, locals } from './locals.ts';
 import { type ApiKeyStore, apiKeyAuth } from './middleware/api-key/index.ts';

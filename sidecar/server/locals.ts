@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { AnalysisRecord } from '../pipeline/types.ts';
+import type { AnalysisRecord } from '../../shared/pipeline/types.ts';
 
 /** Decision recorded for metrics and the audit line; bounded set, used as a label value. */
 export type Decision = 'allowed' | 'redacted' | 'flagged' | 'blocked' | 'rejected' | 'error';

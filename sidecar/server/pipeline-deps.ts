@@ -1,7 +1,12 @@
 import type { Logger } from '../../shared/logging.ts';
+import {
+  type ChatMessage,
+  canaryInstruction,
+  compilePolicy,
+  injectCanary,
+} from '../../shared/pipeline/index.ts';
+import type { CompiledPolicy } from '../../shared/pipeline/types.ts';
 import type { LoadedPolicy } from '../../shared/policy/index.ts';
-import { type ChatMessage, canaryInstruction, compilePolicy, injectCanary } from '../pipeline/index.ts';
-import type { CompiledPolicy } from '../pipeline/types.ts';
 import type { RequestState } from '../scanners/types.ts';
 import type { InputRoute } from './openai/input.ts';
 
@@ -28,7 +33,7 @@ export function injectRequestCanary(
   return false;
 }
 
-/** The real scanning pipeline for `bulwark guard`: compile with sidecar/pipeline, canary injection. */
+/** The real scanning pipeline for `bulwark guard`: compile with shared/pipeline, canary injection. */
 export async function pipelineDeps(logger: Logger) {
   return {
     compile(policy: LoadedPolicy): CompiledPolicy {

@@ -1,4 +1,4 @@
-import type { CompiledPolicy } from '../pipeline/types.ts';
+import type { CompiledPolicy } from '../../shared/pipeline/types.ts';
 import type { RequestState } from '../scanners/types.ts';
 
 /**

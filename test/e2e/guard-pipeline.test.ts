@@ -29,7 +29,7 @@ spec:
       action: redact
 `;
 
-/** The guard with the real sidecar/pipeline compilePolicy and canary injection. */
+/** The guard with the real shared/pipeline compilePolicy and canary injection. */
 describe('guard e2e with the real scan pipeline', () => {
   let upstream: FakeUpstream;
   let h: Harness;

@@ -2,12 +2,12 @@
  * A small, real CompiledPolicy for the guard's tests: a handful of rule scanners (regex, bannedSubstrings,
  * email-only pii, a phrase-based promptInjection, canary, deanonymize) driven by the policy spec, with the
  * same incremental hold-back contract as the real pipeline. It lets the proxy be tested on its own; the
- * e2e suite also runs against sidecar/pipeline's compilePolicy.
+ * e2e suite also runs against shared/pipeline's compilePolicy.
  */
 import { randomBytes } from 'node:crypto';
 import type { GuardrailPolicySpec, ScannerEntry } from '../../api/v1alpha1/index.ts';
+import type { Action, AnalysisRecord, CompiledPolicy, OutputStream } from '../../shared/pipeline/types.ts';
 import type { LoadedPolicy } from '../../shared/policy/index.ts';
-import type { Action, AnalysisRecord, CompiledPolicy, OutputStream } from '../../sidecar/pipeline/types.ts';
 import type { Direction, Finding, RequestState } from '../../sidecar/scanners/types.ts';
 import type { InputRoute } from '../../sidecar/server/openai/input.ts';
 

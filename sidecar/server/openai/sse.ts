@@ -1,4 +1,4 @@
-import type { AnalysisRecord, CompiledPolicy, OutputStream } from '../../pipeline/types.ts';
+import type { AnalysisRecord, CompiledPolicy, OutputStream } from '../../../shared/pipeline/types.ts';
 import type { RequestState } from '../../scanners/types.ts';
 import type { InputRoute } from './input.ts';
 

@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
 import type { Logger } from '../../../shared/logging.ts';
+import type { AnalysisRecord, CompiledPolicy } from '../../../shared/pipeline/types.ts';
 import { promptDigest } from '../../audit/index.ts';
 import type { GuardMetrics } from '../../metrics/index.ts';
 import { statusClass } from '../../metrics/index.ts';
-import type { AnalysisRecord, CompiledPolicy } from '../../pipeline/types.ts';
 import type { RequestState } from '../../scanners/types.ts';
 import {
   forwardableHeaders,
