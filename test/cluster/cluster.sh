@@ -49,12 +49,12 @@ lock() {
   flock 9
 }
 
-# kwokctl starts the control-plane processes as daemons. They must not inherit fd 9, or they would
-# hold the lock for as long as the cluster runs. Its JSON logs go to a file, shown when a step fails.
+# kwokctl starts the control-plane processes as daemons. They must not inherit the lock fds 8 and 9,
+# or they would hold the locks for as long as the cluster runs. Its JSON logs go to a file, shown when a step fails.
 kwokctl_log="$CLUSTER_STATE_DIR/kwokctl.log"
 run_kwokctl() {
   mkdir -p "$CLUSTER_STATE_DIR"
-  if ! "$kwokctl" "$@" 9>&- >>"$kwokctl_log" 2>&1; then
+  if ! "$kwokctl" "$@" 8>&- 9>&- >>"$kwokctl_log" 2>&1; then
     log "kwokctl $* failed; last lines of $kwokctl_log:"
     tail -n 20 "$kwokctl_log" >&2
     return 1
@@ -145,6 +145,11 @@ up() {
 
   lock
   if healthy; then
+    local running
+    running="$(k get --raw /version 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p')"
+    if [[ -n "$running" && "$running" != "$KUBE_VERSION" ]]; then
+      log "warning: running $running but versions.env pins $KUBE_VERSION; run \`make cluster-down\` to switch"
+    fi
     log "already running; kubeconfig: $KUBECONFIG_PATH"
     printf '%s\n' "$KUBECONFIG_PATH"
     return 0
@@ -155,12 +160,18 @@ up() {
   write_config "$CLUSTER_STATE_DIR/kwokctl.yaml"
 
   log "starting (binaries: $BIN_DIR)"
+  # kwokctl picks ports that are free now and not recorded by the other clusters in KWOK_WORKDIR, but it
+  # records them only once the cluster is created: two clusters created at once can pick the same
+  # ports. So creation is serialised across all clusters, not just per name.
+  exec 8>"$REPO_ROOT/.cache/locks/create.lock"
+  flock 8
   # --kubeconfig='' keeps kwokctl away from ~/.kube/config; we export our own copy below.
   run_kwokctl --config "$CLUSTER_STATE_DIR/kwokctl.yaml" --name "$name" \
     create cluster --runtime binary --kubeconfig '' --wait 60s
+  exec 8>&-
 
   local tmp="$KUBECONFIG_PATH.tmp.$$"
-  "$kwokctl" --name "$name" get kubeconfig 9>&- >"$tmp"
+  "$kwokctl" --name "$name" get kubeconfig 8>&- 9>&- >"$tmp"
   mv "$tmp" "$KUBECONFIG_PATH"
 
   wait_for "the API server" 60 api_answers
