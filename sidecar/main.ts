@@ -52,6 +52,8 @@ export interface GuardDeps {
   injectCanary?: (route: InputRoute, body: Record<string, unknown>, state: RequestState) => boolean;
   /** Extra readiness checks, e.g. the ONNX classifier loaded. */
   readiness?: ReadinessCheck[];
+  /** Releases what compile loaded (classifier sessions); called when the guard closes. */
+  close?: () => Promise<void>;
   logger?: Logger;
   /** Where audit lines go; defaults to the process logger's destination (stdout). */
   auditLogger?: Logger;
@@ -89,7 +91,6 @@ export async function startGuard(config: GuardConfig, deps: GuardDeps): Promise<
   const audit = deps.auditLogger ?? logger;
 
   const initialPolicyText = readFileSync(config.policyPath, 'utf8');
-  let current = await deps.compile(withFailMode(parsePolicyManifest(initialPolicyText), config.failMode));
   let keys: ApiKeyStore | undefined;
   const initialKeysText = config.apiKeysPath ? readFileSync(config.apiKeysPath, 'utf8') : undefined;
   if (initialKeysText !== undefined) keys = parseApiKeys(initialKeysText);
@@ -103,6 +104,40 @@ export async function startGuard(config: GuardConfig, deps: GuardDeps): Promise<
     healthPath: config.upstreamHealthPath,
   });
   const metrics = new GuardMetrics(upstream.limiter);
+  // Assigned once the first compile (which loads the classifiers) succeeds; until then not ready.
+  let current!: CompiledPolicy;
+  const checks: ReadinessCheck[] = [
+    {
+      name: 'policy',
+      check: () =>
+        current !== undefined
+          ? { ok: true, message: `${current.name} ${current.hash}` }
+          : { ok: false, message: `loading ${config.policyPath}` },
+    },
+    ...(deps.readiness ?? []),
+    {
+      name: 'upstream',
+      check: async () => ({
+        ok: await upstream.ready(),
+        message: `GET ${config.upstreamUrl.replace(/\/$/, '')}${config.upstreamHealthPath}`,
+      }),
+    },
+  ];
+  // The admin port comes up first: /healthz answers while a large model loads, /readyz says what it waits for.
+  const adminServer = createServer(createAdminApp({ metrics, checks }));
+  const adminPort = await listen(adminServer, config.adminListen);
+  const abandon = async (err: unknown): Promise<never> => {
+    adminServer.closeAllConnections();
+    await new Promise<void>((resolve) => adminServer.close(() => resolve()));
+    await upstream.close();
+    await deps.close?.();
+    throw err;
+  };
+  try {
+    current = await deps.compile(withFailMode(parsePolicyManifest(initialPolicyText), config.failMode));
+  } catch (err) {
+    await abandon(err);
+  }
   metrics.setPolicy(current.name, current.hash);
   logger.info('policy loaded', { 'bulwark.policy.name': current.name, 'bulwark.policy.hash': current.hash });
 
@@ -179,27 +214,15 @@ export async function startGuard(config: GuardConfig, deps: GuardDeps): Promise<
     ...(deps.injectCanary ? { injectCanary: deps.injectCanary } : {}),
     ...(config.upstreamApiKey ? { upstreamAuthorization: `Bearer ${config.upstreamApiKey}` } : {}),
   });
-  const checks: ReadinessCheck[] = [
-    { name: 'policy', check: () => ({ ok: true, message: `${current.name} ${current.hash}` }) },
-    ...(deps.readiness ?? []),
-    {
-      name: 'upstream',
-      check: async () => ({
-        ok: await upstream.ready(),
-        message: `GET ${config.upstreamUrl.replace(/\/$/, '')}${config.upstreamHealthPath}`,
-      }),
-    },
-  ];
-  const admin = createAdminApp({ metrics, checks });
-
   // The output check receives the request state header from the guard, which can exceed Node's 16 KiB.
   const server = createServer({ maxHeaderSize: config.role === 'output' ? 1024 * 1024 : 16 * 1024 }, app);
   server.requestTimeout = config.upstreamTimeoutMs + 30_000;
   server.headersTimeout = 30_000;
   server.keepAliveTimeout = 65_000;
-  const adminServer = createServer(admin);
-  const port = await listen(server, config.listen);
-  const adminPort = await listen(adminServer, config.adminListen);
+  const port = await listen(server, config.listen).catch(async (err: unknown) => {
+    for (const w of watches) w.close();
+    return abandon(err);
+  });
   logger.info('guard listening', {
     'bulwark.role': config.role,
     'server.port': port,
@@ -228,6 +251,7 @@ export async function startGuard(config: GuardConfig, deps: GuardDeps): Promise<
       await closed;
       clearTimeout(cut);
       await upstream.close();
+      await deps.close?.();
     },
   };
 }

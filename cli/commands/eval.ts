@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { TextClassifier } from '../../shared/classifier/types.ts';
 import {
   DatasetError,
   evaluatePolicy,
@@ -8,10 +7,10 @@ import {
   parseDataset,
   type Row,
 } from '../../shared/eval/index.ts';
+import { ClassifierSet } from '../../shared/pipeline/classifiers.ts';
 import {
   type CompiledPolicyDetails,
   type CompileOptions,
-  classifierModelPaths,
   compilePolicy,
   PolicyCompileError,
   policyWantsClassifier,
@@ -33,67 +32,49 @@ export function readPolicy(file: string | undefined): LoadedPolicy {
   return parsePolicyManifest(text);
 }
 
-interface ClassifierModule {
-  loadClassifier(options: { modelDir: string }): Promise<TextClassifier>;
-  DEFAULT_MODEL_DIR: string;
-}
-
-/**
- * Loads shared/classifier when present. Imported by computed path so that this command works (and
- * type-checks) in builds where the classifier module is absent; the extension follows this module's
- * own, so it resolves both under tsx (.ts) and in the compiled dist/ (.js).
- */
-async function classifierModule(): Promise<ClassifierModule | undefined> {
-  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  const url = new URL(`../../shared/classifier/index.${ext}`, import.meta.url);
-  if (!existsSync(url)) return undefined;
-  return (await import(url.href)) as ClassifierModule;
-}
-
 export type ClassifierMode = 'auto' | 'off';
 
 export interface Prepared {
   compiled: CompiledPolicyDetails;
-  classifier?: TextClassifier;
   /** Human-readable notes: which model was loaded, or why the figures are heuristics-only. */
   notes: string[];
+  /** Releases the loaded classifiers. */
+  close(): Promise<void>;
 }
 
 /**
- * Compiles the policy as the guard would, loading the classifier it asks for. With mode off, or when no
- * classifier can be loaded, the classifier is switched off in the spec and a note says so: evaluation
- * figures then describe the heuristics alone, never silently.
+ * Compiles the policy as the guard would, loading the classifiers it asks for (each entry its own model).
+ * With mode off, or when a model cannot be loaded, the classifier is switched off in the spec and a note
+ * says so: evaluation figures then describe the heuristics alone, never silently.
  */
 export async function preparePolicy(
   loaded: LoadedPolicy,
   mode: ClassifierMode,
   options: CompileOptions = {},
+  set: ClassifierSet = new ClassifierSet(),
 ): Promise<Prepared> {
   const notes: string[] = [];
-  if (!policyWantsClassifier(loaded.spec)) return { compiled: compilePolicy(loaded, {}, options), notes };
+  const close = () => set.close();
+  const heuristicsOnly = (): Prepared => ({
+    compiled: compilePolicy({ ...loaded, spec: withoutClassifier(loaded.spec) }, {}, options),
+    notes,
+    close,
+  });
+  if (!policyWantsClassifier(loaded.spec))
+    return { compiled: compilePolicy(loaded, {}, options), notes, close };
   if (mode === 'off') {
     notes.push('classifier off (--classifier off): heuristics only');
-    return {
-      compiled: compilePolicy({ ...loaded, spec: withoutClassifier(loaded.spec) }, {}, options),
-      notes,
-    };
+    return heuristicsOnly();
   }
-  const module = await classifierModule();
-  const paths = classifierModelPaths(loaded.spec);
-  const modelDir = paths.find((p) => p !== undefined) ?? module?.DEFAULT_MODEL_DIR;
-  if (paths.length > 1) notes.push(`entries name different models; evaluating all with ${modelDir}`);
-  if (!module || !modelDir || !existsSync(modelDir)) {
-    notes.push(
-      `classifier unavailable (${module ? `no model at ${modelDir}` : 'shared/classifier not built'}): heuristics only`,
-    );
-    return {
-      compiled: compilePolicy({ ...loaded, spec: withoutClassifier(loaded.spec) }, {}, options),
-      notes,
-    };
+  const { classifiers, errors } = await set.prepare(loaded.spec);
+  if (errors.size > 0) {
+    for (const why of new Set(errors.values())) notes.push(`classifier unavailable (${why})`);
+    notes.push('heuristics only');
+    await set.close();
+    return heuristicsOnly();
   }
-  const classifier = await module.loadClassifier({ modelDir });
-  notes.push(`classifier ${classifier.name} from ${modelDir}`);
-  return { compiled: compilePolicy(loaded, { classifier }, options), classifier, notes };
+  for (const c of classifiers.values()) notes.push(`classifier ${c.name}`);
+  return { compiled: compilePolicy(loaded, { classifiers }, options), notes, close };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -208,7 +189,7 @@ Flags:
         (minTpr !== undefined && figures.tpr < minTpr) || (maxFpr !== undefined && figures.fpr > maxFpr);
       return failed ? 1 : 0;
     } finally {
-      await prepared.classifier?.close();
+      await prepared.close();
     }
   },
 };

@@ -59,7 +59,7 @@ Flags:
       if (values.text) console.log(result.text);
       return result.blocked ? 1 : 0;
     } finally {
-      await prepared.classifier?.close();
+      await prepared.close();
     }
   },
 };

@@ -172,7 +172,7 @@ describe('compilePolicy: validation beyond the schema', () => {
   it('requires the classifier when an entry enables it, unless failMode open allows heuristics alone', async () => {
     const spec = (failMode: 'open' | 'closed') =>
       policy({ failMode, input: [{ type: 'promptInjection', action: 'block', params: { classifier: {} } }] });
-    assert.throws(() => compilePolicy(spec('closed')), /no classifier model is loaded/);
+    assert.throws(() => compilePolicy(spec('closed')), /the default model is not loaded/);
     const open = compilePolicy(spec('open'));
     assert.equal(open.warnings.length, 1);
     assert.equal(open.usesClassifier, false);

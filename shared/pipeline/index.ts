@@ -1,5 +1,9 @@
 import type { GuardrailPolicySpec, ScannerEntry, ScannerType } from '../../api/v1alpha1/index.ts';
-import { wantsClassifier } from '../../sidecar/scanners/promptInjection/index.ts';
+import {
+  classifierFor,
+  classifierKey,
+  wantsClassifier,
+} from '../../sidecar/scanners/promptInjection/index.ts';
 import { CLASSIFIER_SCANNERS, SCANNERS } from '../../sidecar/scanners/registry.ts';
 import type { Direction, RequestState, ScanContext, ScannerDeps } from '../../sidecar/scanners/types.ts';
 import { newCanary } from './canary.ts';
@@ -29,6 +33,11 @@ export interface CompileOptions {
    * guard's latency matters). `bulwark scan` turns it off to show every scanner's score.
    */
   failFast?: boolean;
+  /**
+   * Why a classifier could not be loaded, by classifierKey: quoted in the error (failMode closed) or
+   * the warning (failMode open) of each entry that asked for it.
+   */
+  classifierErrors?: ReadonlyMap<string, string>;
 }
 
 export interface LoadedPolicyLike {
@@ -69,38 +78,39 @@ export function withoutClassifier(spec: GuardrailPolicySpec): GuardrailPolicySpe
   return { ...spec, input: spec.input.map(off), output: spec.output.map(off) };
 }
 
-/** The model directory the policy's classifier entries ask for (undefined: the shipped default model). */
-export function classifierModelPaths(spec: GuardrailPolicySpec): (string | undefined)[] {
-  const paths = new Set<string | undefined>();
-  for (const e of [...spec.input, ...spec.output]) {
-    if (CLASSIFIER_SCANNERS.includes(e.type) && wantsClassifier(e))
-      paths.add(e.params?.classifier?.modelPath);
-  }
-  return [...paths];
-}
-
 function compileEntry(
   entry: ScannerEntry,
   where: string,
   spec: GuardrailPolicySpec,
   deps: ScannerDeps,
   warnings: string[],
+  classifierErrors: ReadonlyMap<string, string> | undefined,
 ): CompiledEntry {
   const failMode = entry.failMode ?? spec.failMode;
   if (FLAG_ONLY.includes(entry.type) && entry.action !== 'flag') {
     throw new PolicyCompileError(`${where} (${entry.type}): only action flag is supported`, where);
   }
-  if (CLASSIFIER_SCANNERS.includes(entry.type) && wantsClassifier(entry) && !deps.classifier) {
+  const params = entry.params?.classifier;
+  if (
+    CLASSIFIER_SCANNERS.includes(entry.type) &&
+    params &&
+    wantsClassifier(entry) &&
+    !classifierFor(entry, deps)
+  ) {
+    const why = classifierErrors?.get(classifierKey(params));
+    const model = params.modelPath ? `model ${params.modelPath}` : 'the default model';
     // Without its detector the guard must not serve, unless the policy explicitly accepts heuristics only.
     if (failMode === 'closed') {
       throw new PolicyCompileError(
-        `${where} (${entry.type}): params.classifier is enabled but no classifier model is loaded` +
-          `${entry.params?.classifier?.modelPath ? ` (modelPath ${entry.params.classifier.modelPath})` : ''}; ` +
+        `${where} (${entry.type}): params.classifier is enabled but ${model} is not loaded` +
+          `${why ? `: ${why}` : ''}; ` +
           'provide the model, set params.classifier.enabled: false, or set failMode: open to run on heuristics alone',
         where,
       );
     }
-    warnings.push(`${where} (${entry.type}): classifier not loaded; running on heuristics (failMode open)`);
+    warnings.push(
+      `${where} (${entry.type}): ${model} not loaded${why ? ` (${why})` : ''}; running on heuristics (failMode open)`,
+    );
   }
   let scanner: CompiledEntry['scanner'];
   try {
@@ -124,17 +134,18 @@ export function compilePolicy(
   const { spec } = loaded;
   const failFast = options.failFast ?? true;
   const warnings: string[] = [];
-  const input = spec.input.map((e, i) => compileEntry(e, `input[${i}]`, spec, deps, warnings));
-  const output = spec.output.map((e, i) => compileEntry(e, `output[${i}]`, spec, deps, warnings));
+  const errors = options.classifierErrors;
+  const input = spec.input.map((e, i) => compileEntry(e, `input[${i}]`, spec, deps, warnings, errors));
+  const output = spec.output.map((e, i) => compileEntry(e, `output[${i}]`, spec, deps, warnings, errors));
   for (const e of output) {
     if (e.scanner.scope === 'request') {
       throw new PolicyCompileError(`${e.where} (${e.entry.type}): only valid as an input scanner`, e.where);
     }
   }
   const hasCanary = output.some((e) => e.entry.type === 'canary');
-  const usesClassifier =
-    deps.classifier !== undefined &&
-    [...spec.input, ...spec.output].some((e) => CLASSIFIER_SCANNERS.includes(e.type) && wantsClassifier(e));
+  const usesClassifier = [...spec.input, ...spec.output].some(
+    (e) => CLASSIFIER_SCANNERS.includes(e.type) && classifierFor(e, deps) !== undefined,
+  );
 
   const context = (direction: Direction, state: RequestState): ScanContext => ({ direction, state });
 

@@ -57,6 +57,12 @@ export interface Scanner {
 export interface ScannerDeps {
   /** ONNX text classifier (shared/classifier); absent when the policy disables it or none is loaded. */
   classifier?: import('../../shared/classifier/types.ts').TextClassifier;
+  /**
+   * Loaded classifiers by `classifierKey(params.classifier)`, one per distinct model an entry asks for
+   * (bring-your-own modelPath, maliciousLabels, window). When given, each entry takes its own from here
+   * and `classifier` is ignored.
+   */
+  classifiers?: ReadonlyMap<string, import('../../shared/classifier/types.ts').TextClassifier>;
 }
 
 export type ScannerFactory = (entry: ScannerEntry, deps: ScannerDeps) => Scanner;

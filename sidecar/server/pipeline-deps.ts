@@ -1,10 +1,6 @@
 import type { Logger } from '../../shared/logging.ts';
-import {
-  type ChatMessage,
-  canaryInstruction,
-  compilePolicy,
-  injectCanary,
-} from '../../shared/pipeline/index.ts';
+import { ClassifierSet, compileWithClassifiers } from '../../shared/pipeline/classifiers.ts';
+import { type ChatMessage, canaryInstruction, injectCanary } from '../../shared/pipeline/index.ts';
 import type { CompiledPolicy } from '../../shared/pipeline/types.ts';
 import type { LoadedPolicy } from '../../shared/policy/index.ts';
 import type { RequestState } from '../scanners/types.ts';
@@ -33,15 +29,32 @@ export function injectRequestCanary(
   return false;
 }
 
-/** The real scanning pipeline for `bulwark guard`: compile with shared/pipeline, canary injection. */
-export async function pipelineDeps(logger: Logger) {
+export interface PipelineDepsOptions {
+  /** Where loaded classifiers live; tests pass one with their own loader. */
+  classifiers?: ClassifierSet;
+}
+
+/**
+ * The real scanning pipeline for `bulwark guard`: compile with shared/pipeline, loading the ONNX
+ * classifiers the policy enables before the compiled policy is handed back (so a reload that newly needs
+ * a model loads it before the swap, and a model that cannot load rejects the policy), canary injection,
+ * and a readiness check for the models.
+ */
+export function pipelineDeps(logger: Logger, options: PipelineDepsOptions = {}) {
+  const classifiers = options.classifiers ?? new ClassifierSet();
   return {
-    compile(policy: LoadedPolicy): CompiledPolicy {
-      const compiled = compilePolicy(policy, {});
+    async compile(policy: LoadedPolicy): Promise<CompiledPolicy> {
+      const compiled = await compileWithClassifiers(policy, classifiers);
       for (const warning of compiled.warnings)
         logger.warn('policy warning', { 'bulwark.policy.warning': warning });
+      // Compiled means in force (or identical to the policy in force): the guard swaps on success.
+      classifiers.use(compiled.classifierKeys);
+      const names = classifiers.names();
+      if (names.length > 0) logger.info('classifier loaded', { 'bulwark.classifier.names': names });
       return compiled;
     },
     injectCanary: injectRequestCanary,
+    readiness: [{ name: 'classifier', check: () => classifiers.status() }],
+    close: () => classifiers.close(),
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
-import { calibrated, wantsClassifier } from '../promptInjection/index.ts';
+import { calibrated, classifierFor } from '../promptInjection/index.ts';
 import { type Cue, noisyOr, scoreCues } from '../text/cues.ts';
 import type { Finding, Scanner, ScannerDeps } from '../types.ts';
 import { type Template, TemplateIndex } from './shingles.ts';
@@ -180,5 +180,5 @@ export function jailbreak(options: JailbreakOptions = {}): Scanner {
 }
 
 export function createJailbreak(entry: ScannerEntry, deps: ScannerDeps): Scanner {
-  return jailbreak({ classifier: wantsClassifier(entry) ? deps.classifier : undefined });
+  return jailbreak({ classifier: classifierFor(entry, deps) });
 }

@@ -17,6 +17,31 @@ export function wantsClassifier(entry: Pick<ScannerEntry, 'params'>): boolean {
   return c !== undefined && c.enabled !== false;
 }
 
+type ClassifierParams = NonNullable<NonNullable<ScannerEntry['params']>['classifier']>;
+
+/**
+ * Identity of the model an entry asks for: entries that name the same model directory, labels and
+ * window share one loaded classifier. The default model has no modelPath.
+ */
+export function classifierKey(params: ClassifierParams): string {
+  return JSON.stringify([
+    params.modelPath ?? null,
+    params.maliciousLabels ?? null,
+    params.maxTokens ?? null,
+    params.strideTokens ?? null,
+  ]);
+}
+
+/** The classifier this entry should use, or undefined (not asked for, or not loaded). */
+export function classifierFor(
+  entry: Pick<ScannerEntry, 'params'>,
+  deps: ScannerDeps,
+): TextClassifier | undefined {
+  const params = entry.params?.classifier;
+  if (!params || params.enabled === false) return undefined;
+  return deps.classifiers ? deps.classifiers.get(classifierKey(params)) : deps.classifier;
+}
+
 /**
  * Maps a classifier probability onto the scanners' scale, where 0.5 is "fires at the default threshold":
  * a model that states its own operating threshold t (shared/classifier's LoadedClassifier reads it from
@@ -62,5 +87,5 @@ export function promptInjection(options: PromptInjectionOptions = {}): Scanner {
 }
 
 export function createPromptInjection(entry: ScannerEntry, deps: ScannerDeps): Scanner {
-  return promptInjection({ classifier: wantsClassifier(entry) ? deps.classifier : undefined });
+  return promptInjection({ classifier: classifierFor(entry, deps) });
 }

@@ -1,9 +1,9 @@
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
-import { calibrated, wantsClassifier } from '../promptInjection/index.ts';
+import { calibrated, classifierFor } from '../promptInjection/index.ts';
 import { noisyOr } from '../text/cues.ts';
 import { skeleton } from '../text/normalize.ts';
-import type { Finding, Scanner } from '../types.ts';
+import type { Finding, Scanner, ScannerDeps } from '../types.ts';
 
 /**
  * Topic detection by keywords. A topic named in the policy is looked up in the lexicon below (by the
@@ -311,10 +311,10 @@ export function topics(options: TopicsOptions): Scanner {
   };
 }
 
-export function createTopics(entry: ScannerEntry, deps: { classifier?: TextClassifier }): Scanner {
+export function createTopics(entry: ScannerEntry, deps: ScannerDeps): Scanner {
   return topics({
     allow: entry.params?.allow,
     deny: entry.params?.deny,
-    classifier: wantsClassifier(entry) ? deps.classifier : undefined,
+    classifier: classifierFor(entry, deps),
   });
 }
