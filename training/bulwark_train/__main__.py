@@ -27,7 +27,7 @@ import onnxruntime as ort  # noqa: E402
 from . import card  # noqa: E402
 from .features import FeatureSpec, chunk_features, chunk_matrix, encode_all, max_per_owner, train_tokenizer  # noqa: E402
 from .metrics import binary_report, breakdown, pick_threshold, tpr_at_fpr  # noqa: E402
-from .mil import fit_mil  # noqa: E402
+from .mil import fit_mil, source_balanced_weights  # noqa: E402
 from .onnx_graph import build_graph  # noqa: E402
 
 NAME = "bulwark-injection-ngram-v1"
@@ -40,10 +40,12 @@ HPARAMS = {
     "min_sources_per_feature": 2,
     "C": 10.0,
     "mil_rounds": 3,
+    "source_weighting": "1/sqrt(rows of the same source and label)",
     "max_length": 512,
     "max_fpr": 0.02,
 }
 MAX_LENGTH = HPARAMS["max_length"]
+LOSO_MIN_ROWS = 50
 # Window starts step by max_length - block, so windows overlap by one block and their chunks line up with
 # the chunks of the whole text (see features.chunk_features).
 WINDOW_STRIDE = MAX_LENGTH - HPARAMS["block"]
@@ -125,25 +127,34 @@ def main() -> None:
     f_val = [chunk_features(e, spec) for e in enc_val]
     log(f"tokenizer: {spec.vocab_size} tokens; {sum(map(len, f_train))} train chunks ({time.time() - t_start:.1f}s)")
 
-    # A feature seen in one source (dataset file) only is more likely that source's artefact than a sign of an attack
-    # (one label per file is the rule here), so it gets no weight: this is for unseen sources.
-    sources = sorted({r["group"] for r in train})
-    src_id = {s: i for i, s in enumerate(sources)}
-    seen = np.zeros((spec.num_features, len(sources)), dtype=bool)
-    for r, chunks in zip(train, f_train):
-        for f in chunks:
-            seen[f, src_id[r["group"]]] = True
-    keep = seen.sum(axis=1) >= HPARAMS["min_sources_per_feature"]
-    log(f"features kept: {int(keep.sum())} of {int(seen.any(axis=1).sum())} seen")
-
     x_train, own_train = chunk_matrix(f_train, spec)
     x_val, own_val = chunk_matrix(f_val, spec)
-    x_fit = x_train[:, np.flatnonzero(keep)]
-    coef, bias = fit_mil(x_fit, own_train, y_train, HPARAMS["C"], HPARAMS["mil_rounds"])
-    weights = np.zeros(spec.num_features)
-    weights[np.flatnonzero(keep)] = coef
+    groups = [r["group"] for r in train]
+
+    def fit(rows_idx: np.ndarray) -> tuple[np.ndarray, float, int]:
+        """Fit on a subset of the train rows: weights over all features, bias, number of features kept."""
+        # A feature seen in one source (dataset file) only is more likely that source's artefact than a sign
+        # of an attack (one label per file is the rule here), so it gets no weight: this is for unseen sources.
+        sub_groups = sorted({groups[i] for i in rows_idx})
+        gid = {g: k for k, g in enumerate(sub_groups)}
+        seen = np.zeros((spec.num_features, len(sub_groups)), dtype=bool)
+        for i in rows_idx:
+            for f in f_train[i]:
+                seen[f, gid[groups[i]]] = True
+        keep = np.flatnonzero(seen.sum(axis=1) >= HPARAMS["min_sources_per_feature"])
+        x, own = chunk_matrix([f_train[i] for i in rows_idx], spec)
+        y = y_train[rows_idx]
+        tw = source_balanced_weights([groups[i] for i in rows_idx], y)
+        coef, b = fit_mil(x[:, keep], own, y, tw, HPARAMS["C"], HPARAMS["mil_rounds"])
+        w = np.zeros(spec.num_features)
+        w[keep] = coef
+        return w, b, len(keep)
+
+    weights, bias, kept = fit(np.arange(len(train)))
     weights32 = weights.astype(np.float32)
-    log(f"fitted ({time.time() - t_start:.1f}s)")
+    log(f"fitted, {kept} features with a weight ({time.time() - t_start:.1f}s)")
+    loso = leave_one_source_out(fit, train, val, f_train, f_val, spec, y_train, y_val)
+    log(f"leave-one-source-out done ({time.time() - t_start:.1f}s)")
 
     # Reference scores in float64 from the float32 weights that ship.
     w64 = weights32.astype(np.float64)
@@ -170,6 +181,7 @@ def main() -> None:
         "threshold_rule": f"lowest threshold with validation FPR <= {HPARAMS['max_fpr']}; flag when p >= threshold",
         "validation": {**val_report, **breakdown(val, onnx_val, threshold)},
         "train": binary_report(y_train, ref_train, threshold),
+        "leave_one_source_out": loso,
         "dataset": {
             "file": data_path.name,
             "sha256": hashlib.sha256(data_bytes).hexdigest(),
@@ -207,6 +219,37 @@ def main() -> None:
         f"wrote {out}: validation TPR {val_report['tpr']} FPR {val_report['fpr']} AUC {val_report['roc_auc']} "
         f"at p >= {threshold}; model.onnx {len(model_bytes)} bytes; {time.time() - t_start:.1f}s"
     )
+
+
+def leave_one_source_out(fit, train, val, f_train, f_val, spec, y_train, y_val) -> dict:
+    """Generalisation to an unseen source: refit without one source file (its train rows), set the threshold
+    at the target FPR on the validation rows of the other sources, and report the held-out source's train +
+    validation rows at that threshold. The tokenizer is not refitted (it saw the source's train text)."""
+    groups = sorted({r["group"] for r in train + val})
+    out = {}
+    for g in groups:
+        held_train = [i for i, r in enumerate(train) if r["group"] == g]
+        held_val = [i for i, r in enumerate(val) if r["group"] == g]
+        if len(held_train) + len(held_val) < LOSO_MIN_ROWS:
+            continue
+        w, b, _ = fit(np.asarray([i for i, r in enumerate(train) if r["group"] != g]))
+        ref = [i for i, r in enumerate(val) if r["group"] != g]
+
+        def scores(feats: list) -> np.ndarray:
+            x, own = chunk_matrix(feats, spec)
+            return sigmoid(max_per_owner(x @ w + b, own, len(feats)))
+
+        p_ref = scores([f_val[i] for i in ref])
+        t = pick_threshold(y_val[ref], p_ref, HPARAMS["max_fpr"])
+        p = scores([f_train[i] for i in held_train] + [f_val[i] for i in held_val])
+        y = np.concatenate([y_train[held_train], y_val[held_val]])
+        res: dict = {"n": int(len(y))}
+        if (y == 1).any():
+            res["tpr"] = round(float((p[y == 1] >= t).mean()), 4)
+        if (y == 0).any():
+            res["fpr"] = round(float((p[y == 0] >= t).mean()), 4)
+        out[g] = res
+    return out
 
 
 def source_files(data_path: Path) -> dict[str, str]:

@@ -96,7 +96,9 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int) -> str:
         "Trained as L2-regularised logistic regression (scikit-learn, lbfgs, "
         f"C={hp['C']}) in multiple-instance rounds: first on all chunks, then {hp['mil_rounds']} rounds that keep "
         "every chunk of benign texts as negatives and only the highest-scoring chunk of each malicious text as "
-        "a positive. This makes an instruction buried in a long benign document count as much as a short attack."
+        "a positive. This makes an instruction buried in a long benign document count as much as a short attack. "
+        "Texts are weighted 1/√(rows of the same source file and label), so the large templated sources do "
+        "not teach their own phrasing as the signal."
     )
     w(
         "* **ONNX graph** (opset 17, plain operators): `input_ids` int64 [batch, seq] and `attention_mask` int64 "
@@ -138,6 +140,18 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int) -> str:
     w("Flag rate by label: " + ", ".join(f"{k} {_pct(x['flagged'])} (n={x['n']})" for k, x in v["flag_rate_by_label"].items()) + ".\n")
     w("### By source (validation)\n")
     out.extend(_rate_table(v["flag_rate_by_source"], "source"))
+    w("\n### Unseen sources: leave one source out\n")
+    w(
+        "Each row: the model refitted without that source file, the threshold set at FPR ≤ "
+        f"{_pct(hp['max_fpr'])} on the validation rows of the other sources, then all rows (train + validation) "
+        "of the held-out file scored. This is the closest the data gets to the project's held-out set from other "
+        "sources. Benign files held out this way show how the model treats a new *style* of benign prompt: "
+        "long system-prompt-like texts and reading passages are the weak spot (the threshold here is set "
+        "without any such benign rows, so these FPRs are pessimistic for the shipped threshold).\n"
+    )
+    w("| held-out source | rows | TPR | FPR |\n|---|---|---|---|")
+    for src, x in metrics["leave_one_source_out"].items():
+        w(f"| `{src}` | {x['n']} | {_pct(x['tpr']) if 'tpr' in x else '–'} | {_pct(x['fpr']) if 'fpr' in x else '–'} |")
     w("\n### By prompt length in characters (validation)\n")
     out.extend(_rate_table(v["flag_rate_by_length_chars"], "chars"))
     w("\n### Hard negatives: benign rows with trigger words (validation)\n")
