@@ -186,7 +186,7 @@ describe('helm chart', { skip }, () => {
       'profileInstaller.enabled=true',
     ]);
     assert.match(stdout, /PRIVILEGED profile installer/);
-    assert.match(stdout, /kubectl apply --server-side -f <chart>\/crds\//);
+    assert.match(stdout, /kubectl apply --server-side --force-conflicts -f <chart>\/crds\//);
   });
 });
 
