@@ -16,6 +16,9 @@ Flags:
   --leader-elect[=true|false]       hold a coordination.k8s.io Lease so only one replica works (default false)
   --leader-election-namespace NS    namespace of the Lease (default $POD_NAMESPACE, else bulwark-system)
   --leader-election-id NAME         name of the Lease (default bulwark-operator-leader)
+  --leader-elect-lease-duration D   how long a standby waits for an unrenewed Lease (default 15s)
+  --leader-elect-renew-deadline D   the leader gives up after failing to renew this long (default 10s)
+  --leader-elect-retry-period D     how often to renew or retry (default 2s)
   --guard-image IMAGE               guard/output-check image unless an LlmDeployment overrides it
   --resync-period DURATION          reconcile everything at least this often (default 10m; e.g. 30s, 1h)`;
 
@@ -59,6 +62,9 @@ const command: Command = {
         'leader-elect': { type: 'string' },
         'leader-election-namespace': { type: 'string' },
         'leader-election-id': { type: 'string' },
+        'leader-elect-lease-duration': { type: 'string' },
+        'leader-elect-renew-deadline': { type: 'string' },
+        'leader-elect-retry-period': { type: 'string' },
         'guard-image': { type: 'string' },
         'resync-period': { type: 'string' },
       },
@@ -73,6 +79,9 @@ const command: Command = {
         throw new UsageError(`--namespaces: "${ns}" is not a namespace name`);
     }
     const resyncPeriodMs = duration('resync-period', values['resync-period']);
+    const leaseDurationMs = duration('leader-elect-lease-duration', values['leader-elect-lease-duration']);
+    const renewDeadlineMs = duration('leader-elect-renew-deadline', values['leader-elect-renew-deadline']);
+    const retryPeriodMs = duration('leader-elect-retry-period', values['leader-elect-retry-period']);
     // Loaded lazily: the Kubernetes client is only needed by this command.
     const { runOperator } = await import('../../operator/main.ts');
     return runOperator({
@@ -89,6 +98,9 @@ const command: Command = {
       ...(values['leader-election-id'] ? { leaderElectionId: values['leader-election-id'] } : {}),
       ...(values['guard-image'] ? { guardImage: values['guard-image'] } : {}),
       ...(resyncPeriodMs ? { resyncPeriodMs } : {}),
+      ...(leaseDurationMs ? { leaseDurationMs } : {}),
+      ...(renewDeadlineMs ? { renewDeadlineMs } : {}),
+      ...(retryPeriodMs ? { retryPeriodMs } : {}),
     });
   },
 };

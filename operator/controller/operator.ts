@@ -130,6 +130,11 @@ export class Operator {
       this.#servers.push(s);
     }
 
+    this.log.info('serving', {
+      metricsPort: this.metricsPort,
+      healthPort: this.healthPort,
+      identity: this.identity,
+    });
     if (!this.#o.leaderElect) {
       this.metrics.leader.set(1);
       await this.#startWorking();

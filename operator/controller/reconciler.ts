@@ -199,7 +199,7 @@ export class LlmReconciler {
     if (!parsed.success) {
       facts.specInvalid = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       log.warn('invalid spec; not retrying until it changes', { reason: facts.specInvalid });
-      await this.#writeStatus(raw, facts);
+      await this.#writeStatus(raw, facts, log);
       return {};
     }
     const llm = parsed.data;
@@ -210,7 +210,7 @@ export class LlmReconciler {
     } catch (err) {
       if (!(err instanceof InvalidSpecError)) throw err;
       facts.specInvalid = err.message;
-      await this.#writeStatus(raw, facts);
+      await this.#writeStatus(raw, facts, log);
       return {};
     }
     if (currentDeployment) facts.deployment = deploymentFacts(currentDeployment);
@@ -264,7 +264,7 @@ export class LlmReconciler {
     // Nothing to roll out without a usable policy; and pods that would fail on a missing Secret are not
     // created (or rolled): the running ones are left alone.
     if (!policy || facts.missingSecrets.length > 0) {
-      await this.#writeStatus(raw, facts);
+      await this.#writeStatus(raw, facts, log);
       return {};
     }
 
@@ -282,7 +282,7 @@ export class LlmReconciler {
       log.warn('spec cannot be turned into objects; not retrying until it changes', {
         reason: facts.specInvalid,
       });
-      await this.#writeStatus(raw, facts);
+      await this.#writeStatus(raw, facts, log);
       return {};
     }
 
@@ -334,7 +334,7 @@ export class LlmReconciler {
       });
     }
 
-    await this.#writeStatus(raw, facts);
+    await this.#writeStatus(raw, facts, log);
     return {};
   }
 
@@ -440,6 +440,7 @@ export class LlmReconciler {
       });
       return { outcome: 'conflict', object: current };
     }
+    let why = current ? 'changed' : 'new';
     if (current && current.metadata.annotations?.[Annotation.appliedHash] === hash) {
       const fp = ownedFieldsFingerprint(current);
       const baseline = this.#fields.get(key);
@@ -448,10 +449,9 @@ export class LlmReconciler {
         count('skipped');
         return { outcome: 'skipped', object: current };
       }
-      log.info('another field manager changed fields we own; re-applying', {
-        object: `${desired.kind}/${desired.metadata.name}`,
-      });
+      why = 'drift';
     }
+    log.info('applying', { object: `${desired.kind}/${desired.metadata.name}`, why });
     const body: KObject = {
       ...desired,
       metadata: {
@@ -570,10 +570,11 @@ export class LlmReconciler {
     }
   }
 
-  async #writeStatus(raw: KObject, facts: LlmFacts): Promise<void> {
+  async #writeStatus(raw: KObject, facts: LlmFacts, log: Logger): Promise<void> {
     const previous = pick(raw.status as Record<string, unknown>, LLM_STATUS_KEYS) as LlmDeploymentStatus;
     const next = computeStatus(facts, raw.status ? previous : undefined, rfc3339(this.#now()));
     if (sameStatus(previous, next)) return;
+    log.debug('writing status', { from: previous, to: next });
     const result = await this.#d.client.apply(
       {
         apiVersion: raw.apiVersion,
