@@ -141,6 +141,29 @@ describe('bring-your-own models', () => {
     }
   });
 
+  it('sizes windows of a transformers export from tokenizer_config.json, not its generation max_length', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-byo-'));
+    try {
+      for (const f of ['model.onnx', 'tokenizer.json']) copyFileSync(path.join(byo, f), path.join(dir, f));
+      const config = {
+        architectures: ['DebertaV2ForSequenceClassification'],
+        max_length: 20,
+        id2label: { 0: 'SAFE', 1: 'INJECTION', 2: 'JAILBREAK' },
+      };
+      writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+      writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 6 }));
+      const clf = await loadClassifier({ modelDir: dir });
+      assert.equal(clf.maxLength, 6);
+      await clf.close();
+      writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 1e30 }));
+      const unbounded = await loadClassifier({ modelDir: dir });
+      assert.equal(unbounded.maxLength, 512);
+      await unbounded.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes an explicit malicious label list', async () => {
     const clf = await loadClassifier({ modelDir: byo, labels: { malicious: ['JAILBREAK'] } });
     try {

@@ -54,7 +54,10 @@ export interface LoadClassifierOptions {
   modelDir: string;
   /** Class names that count as malicious (e.g. ["INJECTION", "JAILBREAK"], ["LABEL_1"]); see labels.ts. */
   labels?: { malicious: string[] };
-  /** Tokens per window, special tokens included. Default: config.json max_length, else 512. */
+  /**
+   * Tokens per window, special tokens included. Default: config.json max_length (Bulwark models) or
+   * tokenizer_config.json model_max_length (transformers exports), else 512.
+   */
   maxLength?: number;
   /** Text tokens between window starts. Default: config.json window_stride, else 3/4 of a window. */
   stride?: number;
@@ -80,6 +83,8 @@ interface ModelConfig {
   threshold?: number;
   pad_token_id?: number;
   add_special_tokens?: boolean;
+  /** Present in transformers configs, whose max_length is a generation setting, not the input size. */
+  architectures?: unknown;
 }
 
 async function readJson(file: string, what: string): Promise<unknown> {
@@ -138,7 +143,19 @@ function parseConfig(raw: unknown, file: string): ModelConfig {
     threshold: threshold as number | undefined,
     pad_token_id: posInt('pad_token_id'),
     add_special_tokens: typeof raw.add_special_tokens === 'boolean' ? raw.add_special_tokens : undefined,
+    architectures: raw.architectures,
   };
+}
+
+/**
+ * The window size a model directory asks for: Bulwark's config.json max_length; for a transformers export
+ * (config.json with "architectures"), tokenizer_config.json's model_max_length, ignoring the huge sentinel
+ * tokenizers write when they have no limit. (transformers' own config max_length is the generation length.)
+ */
+function configuredMaxLength(config: ModelConfig, tokConfig: unknown): number | undefined {
+  if (config.architectures === undefined && config.max_length !== undefined) return config.max_length;
+  const m = isObject(tokConfig) ? tokConfig.model_max_length : undefined;
+  return typeof m === 'number' && Number.isInteger(m) && m > 0 && m <= 100_000 ? m : undefined;
 }
 
 function padIdOf(tokenizer: Tokenizer, config: ModelConfig): number {
@@ -184,7 +201,7 @@ export async function loadClassifier(opts: LoadClassifierOptions): Promise<Loade
     );
   }
 
-  const maxLength = opts.maxLength ?? config.max_length ?? DEFAULT_MAX_LENGTH;
+  const maxLength = opts.maxLength ?? configuredMaxLength(config, tokConfig) ?? DEFAULT_MAX_LENGTH;
   const room = maxLength - special.prefix.length - special.suffix.length;
   if (!Number.isInteger(maxLength) || room < 1) {
     throw new ClassifierLoadError(
