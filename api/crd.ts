@@ -32,11 +32,33 @@ export function toStructural(node: unknown): unknown {
     out.type = 'object';
     delete out.additionalProperties;
   }
+  if (out.type === 'object' && isPlainObject(out.default)) {
+    out.default = withNestedDefaults(out, out.default as JsonSchema);
+  }
   if (out.type === 'integer') {
     const int32 = out.minimum === INT32_MIN || out.maximum === INT32_MAX;
     if (int32) out.format = 'int32';
     if (out.minimum === INT32_MIN || out.minimum === -SAFE_INT_BOUND) delete out.minimum;
     if (out.maximum === INT32_MAX || out.maximum === SAFE_INT_BOUND) delete out.maximum;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is JsonSchema {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The API server checks a default against the schema's CEL rules as written, without first applying the
+ * defaults of its fields, so `default: {}` on an object whose rule reads `self.maxSurge` is refused.
+ * Spelling the nested defaults out makes the default valid on its own and changes nothing for users.
+ */
+function withNestedDefaults(schema: JsonSchema, value: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...value };
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  for (const [key, child] of Object.entries(properties)) {
+    if (out[key] === undefined && child.default !== undefined) out[key] = child.default;
+    if (isPlainObject(out[key]) && child.type === 'object') out[key] = withNestedDefaults(child, out[key] as JsonSchema);
   }
   return out;
 }
