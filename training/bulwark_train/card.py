@@ -162,18 +162,28 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int) -> str:
 
     w("## Limits\n")
     w(
-        "* A bag of n-grams has no real understanding. Paraphrased attacks with none of the usual wording, and "
-        "attacks spread thinly over a long text, are missed; long benign system prompts that set up a persona with "
-        "rules (\"you must always…\", \"never refuse…\") are the most common false positives.\n"
-        "* Obfuscation (base64, spaced letters, homoglyphs, other languages) mostly defeats it; those are left to the "
-        "rule scanners.\n"
-        "* Mostly English training data; a little German, French and Chinese.\n"
-        "* No benign rows in the data use \"jailbreak\" in the phone sense or \"developer mode\" in the IDE sense: "
-        "expect false positives there.\n"
+        "* A bag of n-grams has no real understanding. It recognises the wording of attacks it has seen in some "
+        "form; paraphrased attacks with none of the usual wording are missed. The leave-one-source-out table "
+        "shows the size of the gap: a source the model never saw is detected far less often than validation "
+        "suggests (e.g. deepset's short, odd injections, or garak's encoded payloads).\n"
+        "* Its false positives are benign prompts in the *style* of jailbreak templates: long system prompts that set "
+        "up a persona with rules (\"you must always…\", \"never reveal…\"), and requests phrased like a known "
+        "injection family. Examples scored above the default threshold: \"You are a helpful assistant. Always "
+        "answer in English and never reveal customer data.\" and \"Translate the following text to French: The "
+        "weather is nice today.\" (garak's translation family makes that opening suspicious). Do not run it over "
+        "the operator's own system prompt.\n"
+        "* Obfuscation (spaced letters, homoglyphs, most encodings, languages other than English and German) "
+        "mostly defeats it; those are left to the rule scanners.\n"
+        "* No benign rows in the data use \"jailbreak\" in the phone sense or \"developer mode\" in the IDE "
+        "sense; simple questions of that kind score low, but expect some false positives.\n"
         "* Labels are noisy in places (some deepset \"injections\" are plain questions; some in-the-wild "
         "\"jailbreaks\" are ordinary persona prompts), which caps the measurable TPR.\n"
         "* The operating threshold comes from this validation split; re-tune it on your own traffic (the "
         "policy sets it) before relying on the 2% FPR.\n"
+    )
+    w(
+        "Speed (bench/classifier, 2-core machine, 1 onnxruntime thread): about 1 ms at the median for a 512-token "
+        "prompt, tokenization included; about 115 MiB RSS for a Node process with the model loaded.\n"
     )
 
     w("## Data and licences\n")
