@@ -54,6 +54,14 @@ import type { OperatorMetrics } from './metrics.ts';
 import type { PolicyValidator, ValidPolicy } from './policy.ts';
 import { computeStatus, deploymentFacts, type LlmFacts, transitionEvents } from './status.ts';
 
+interface Lookup {
+  unknownKind?: boolean;
+  owned?: OwnedResource;
+  key?: string;
+  current?: KObject;
+  ours?: boolean;
+}
+
 export interface OwnedResource {
   kind: OwnedKind;
   resource: Resource;
@@ -286,37 +294,35 @@ export class LlmReconciler {
       return {};
     }
 
-    // The builders return objects in apply order: what pods need (ServiceAccount, policy ConfigMap,
-    // NetworkPolicy...) before the Deployment, what refers to it after. Each side is applied in
-    // parallel; the Deployment waits for everything before it to succeed.
+    // What the pods need (ServiceAccount, policy ConfigMap, profiles, NetworkPolicy) and what only
+    // refers to the Deployment (Service, PDB, HPA) is applied first, in parallel; the Deployment last,
+    // and only if all of that succeeded: no pod without its policy or its NetworkPolicy. Objects
+    // missing from the cache are looked up in parallel before anything is written.
     let wrote = 0;
-    const split = desired.findIndex((o) => o.kind === 'Deployment' && o.apiVersion === 'apps/v1');
-    const phases =
-      split < 0 ? [desired] : [desired.slice(0, split), [desired[split]!], desired.slice(split + 1)];
+    const isDeployment = (o: KObject) => o.kind === 'Deployment' && o.apiVersion === 'apps/v1';
+    const found = await Promise.all(desired.map((obj) => this.#lookup(obj, raw)));
+    const phases = [desired.filter((o) => !isDeployment(o)), desired.filter(isDeployment)];
     for (const phase of phases) {
-      const results = await Promise.all(phase.map((obj) => this.#applyOne(obj, raw, log)));
+      const results = await Promise.all(
+        phase.map((obj) => this.#applyOne(obj, found[desired.indexOf(obj)]!, log)),
+      );
       results.forEach((result, i) => {
         const obj = phase[i]!;
         if (result.outcome === 'conflict') facts.conflicts.push(`${obj.kind}/${obj.metadata.name}`);
         if (result.outcome === 'error')
           facts.applyErrors.push(`${obj.kind}/${obj.metadata.name}: ${result.message}`);
         if (result.outcome === 'applied') wrote++;
-        if (
-          obj.kind === 'Deployment' &&
-          obj.apiVersion === 'apps/v1' &&
-          result.object &&
-          result.outcome !== 'conflict'
-        ) {
+        if (isDeployment(obj) && result.object && result.outcome !== 'conflict') {
           facts.deployment = deploymentFacts(result.object);
           currentDeployment = result.object;
         }
       });
-      // A failed prerequisite (conflict, rejection) stops the rollout here: no pod without its policy.
       if (facts.conflicts.length > 0 || facts.applyErrors.length > 0) break;
     }
     if (wrote > 0) {
       log.info('applied', { objects: wrote });
-      await this.#d.events.emit(raw, {
+      // Events are hints for humans; they are not worth a round trip in the reconcile's path.
+      void this.#d.events.emit(raw, {
         type: 'Normal',
         reason: EventReason.Applied,
         action: 'Apply',
@@ -326,7 +332,7 @@ export class LlmReconciler {
 
     const pruned = await this.#prune(raw, desired, policy.hash, currentDeployment, log);
     if (pruned.length > 0) {
-      await this.#d.events.emit(raw, {
+      void this.#d.events.emit(raw, {
         type: 'Normal',
         reason: EventReason.Pruned,
         action: 'Prune',
@@ -403,6 +409,30 @@ export class LlmReconciler {
   }
 
   /**
+   * Where a desired object stands: our newest copy from the cache (or from our last write), else a GET,
+   * because the label-selected cache cannot show an object of the same name that someone else made.
+   */
+  async #lookup(desired: KObject, llm: KObject): Promise<Lookup> {
+    const owned = this.#ownedByKind.get(`${desired.apiVersion}/${desired.kind}`);
+    if (!owned) return { unknownKind: true };
+    const key = objKey(desired);
+    const namespace = owned.resource.namespaced ? desired.metadata.namespace : undefined;
+    let current = this.#current(owned.informer.get(namespace, desired.metadata.name), key);
+    if (!current) {
+      try {
+        current = await this.#d.client.get(owned.resource, namespace, desired.metadata.name);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return {
+      owned,
+      key,
+      ...(current ? { current, ours: this.#isOurs(current, llm, owned.resource.namespaced) } : {}),
+    };
+  }
+
+  /**
    * Applies one desired object unless the cluster already has exactly it:
    * - skipped when our applied-hash annotation matches and no other manager took fields from us;
    * - an object of the same name that Bulwark does not own is a conflict and is never touched;
@@ -410,30 +440,19 @@ export class LlmReconciler {
    */
   async #applyOne(
     desired: KObject,
-    llm: KObject,
+    found: Lookup,
     log: Logger,
   ): Promise<{ outcome: 'applied' | 'skipped' | 'conflict' | 'error'; object?: KObject; message?: string }> {
-    const owned = this.#ownedByKind.get(`${desired.apiVersion}/${desired.kind}`);
-    if (!owned) {
+    if (found.unknownKind || !found.owned || !found.key) {
       return {
         outcome: 'error',
         message: `the operator does not watch ${desired.apiVersion} ${desired.kind}`,
       };
     }
+    const { key, current } = found;
     const count = (outcome: string) => this.#d.metrics.applies.inc({ kind: desired.kind, outcome });
-    const key = objKey(desired);
     const hash = sha(canonicalJson(desired));
-    const namespace = owned.resource.namespaced ? desired.metadata.namespace : undefined;
-    let current = this.#current(owned.informer.get(namespace, desired.metadata.name), key);
-    if (!current) {
-      // Not in our label-selected cache: either new, or someone else's object with this name.
-      try {
-        current = await this.#d.client.get(owned.resource, namespace, desired.metadata.name);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    if (current && !this.#isOurs(current, llm, owned.resource.namespaced)) {
+    if (current && !found.ours) {
       count('conflict');
       log.warn('object exists and is not managed by this LlmDeployment; leaving it alone', {
         object: `${desired.kind}/${desired.metadata.name}`,
@@ -586,7 +605,7 @@ export class LlmReconciler {
     );
     this.#recent.set(`llm/${raw.metadata.namespace}/${raw.metadata.name}`, result);
     for (const event of transitionEvents(raw.status ? previous : undefined, next)) {
-      await this.#d.events.emit(raw, event);
+      void this.#d.events.emit(raw, event);
     }
   }
 }
