@@ -2,6 +2,7 @@
 // invariants of every workload it renders, image overrides, and the monitoring contract.
 // Cluster-side checks (install, Pod Security admission, uninstall) are in test/integration/helm.test.ts.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
   KUBE_VERSION,
   parseObjects,
   podSpecs,
+  promqlCheckPath,
   REPO_ROOT,
   run,
   SCENARIOS,
@@ -220,6 +222,26 @@ describe('chart monitoring contract', { skip }, () => {
     ]);
     const known = await contract();
     for (const r of rules) for (const m of metricsIn(r.expr)) assert.ok(known.has(m), `${r.alert} uses ${m}`);
+  });
+
+  it("parses every alert expression and dashboard query with Prometheus's own PromQL parser", {
+    skip: promqlCheckPath() ? false : 'promql-check not built: run `make delivery-tools`',
+  }, async () => {
+    const objects = parseObjects(await helmTemplate(helm!, ['--set', 'metrics.prometheusRule.enabled=true']));
+    const rule = byKind(objects, 'PrometheusRule')[0] as K8sObject & { spec: Untyped };
+    const items: { name: string; expr: string }[] = rule.spec.groups.flatMap((g: Untyped) =>
+      g.rules.map((r: { alert: string; expr: string }) => ({ name: r.alert, expr: r.expr })),
+    );
+    const dash = JSON.parse(await readFile(join(CHART_DIR, 'dashboards', 'bulwark.json'), 'utf8'));
+    for (const p of dash.panels) {
+      for (const t of p.targets) {
+        // Grafana substitutes its variables before Prometheus sees the query.
+        items.push({ name: `${p.title}/${t.refId}`, expr: t.expr.replaceAll('$__rate_interval', '5m') });
+      }
+    }
+    const child = spawnSync(promqlCheckPath()!, [], { input: JSON.stringify(items), encoding: 'utf8' });
+    assert.equal(child.status, 0, `${child.stdout}${child.stderr}`);
+    assert.match(child.stdout, new RegExp(`^${items.length} expressions parsed`));
   });
 
   it('ships a dashboard with the panels of issue 7, using only contracted series', async () => {

@@ -67,11 +67,18 @@ export function kubectlPath(): string | undefined {
   return locate('BULWARK_KUBECTL', dir ? join(dir, 'kubectl') : '/nonexistent');
 }
 
-export function kubeScorePath(): string | undefined {
-  const dir = execFileSync(join(REPO_ROOT, 'scripts', 'delivery', 'build-tools.sh'), ['--print-dir'], {
+function deliveryToolsDir(): string {
+  return execFileSync(join(REPO_ROOT, 'scripts', 'delivery', 'build-tools.sh'), ['--print-dir'], {
     encoding: 'utf8',
   }).trim();
-  return locate('BULWARK_KUBE_SCORE', join(dir, 'kube-score'));
+}
+
+export function kubeScorePath(): string | undefined {
+  return locate('BULWARK_KUBE_SCORE', join(deliveryToolsDir(), 'kube-score'));
+}
+
+export function promqlCheckPath(): string | undefined {
+  return locate('BULWARK_PROMQL_CHECK', join(deliveryToolsDir(), 'promql-check'));
 }
 
 /** Which of `names` is on PATH, by `command -v`. */
