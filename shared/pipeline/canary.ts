@@ -1,9 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { RequestState } from '../../sidecar/scanners/types.ts';
+
+/** Random bytes drawn 4 KiB at a time: one CSPRNG call per 512 canaries instead of one per request. */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
 
 /** A fresh canary: unguessable, and made of characters a tokenizer keeps intact. */
 export function newCanary(): string {
-  return `bwk-${randomBytes(8).toString('hex')}`;
+  if (poolAt + 8 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += 8;
+  return `bwk-${pool.toString('hex', poolAt - 8, poolAt)}`;
 }
 
 /** The line added to the system prompt. Worded so the model treats it as secret, not as a task. */

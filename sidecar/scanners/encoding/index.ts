@@ -100,10 +100,18 @@ function entityDecode(s: string): string | undefined {
 }
 
 export function rot13(s: string): string {
-  return s.replace(/[a-z]/gi, (c) => {
-    const base = c <= 'Z' ? 65 : 97;
-    return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
-  });
+  // A code-unit loop: a replace callback per letter made this the encoding scanner's largest cost.
+  const out = new Uint16Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) out[i] = ((c - 65 + 13) % 26) + 65;
+    else if (c >= 97 && c <= 122) out[i] = ((c - 97 + 13) % 26) + 97;
+    else out[i] = c;
+  }
+  // fromCharCode in slices (argument count limits), not TextDecoder: lone surrogates must survive as they are.
+  let text = '';
+  for (let i = 0; i < out.length; i += 4096) text += String.fromCharCode(...out.subarray(i, i + 4096));
+  return text;
 }
 
 const LEET: Record<string, string> = {
@@ -170,7 +178,8 @@ export function decodeLayers(text: string): Layer[] {
   for (const c of CANDIDATES) {
     if (c.hint && !c.hint(text)) continue;
     c.re.lastIndex = 0;
-    for (const m of text.matchAll(c.re)) {
+    for (let m = c.re.exec(text); m !== null; m = c.re.exec(text)) {
+      if (m[0] === '') c.re.lastIndex++;
       if (layers.length >= MAX_CANDIDATES) return layers;
       if (m[0].length > MAX_CANDIDATE_LENGTH) continue;
       const decoded = c.decode(m[0]);
@@ -181,14 +190,17 @@ export function decodeLayers(text: string): Layer[] {
   return layers;
 }
 
-const COMMON =
-  /\b(?:the|and|you|to|of|is|are|that|this|it|for|all|your|ignore|instructions?|previous|say|print|now)\b/gi;
+const COMMON_WORDS =
+  'the|and|you|to|of|is|are|that|this|it|for|all|your|ignore|instructions?|previous|say|print|now';
+const COMMON = new RegExp(`\\b(?:${COMMON_WORDS})\\b`, 'gi');
+/** The same words rot13-encoded: counting them in a text counts COMMON in its rot13, without decoding. */
+const COMMON_ROT13 = new RegExp(`\\b(?:${rot13(COMMON_WORDS)})\\b`, 'gi');
 const count = (s: string, re: RegExp) => s.match(re)?.length ?? 0;
 
 /** rot13 text turns common English words into noise and back: it has more of them decoded than plain. */
 function looksRot13(text: string): boolean {
   const sample = text.length > 1024 ? text.slice(0, 1024) : text;
-  return count(rot13(sample), COMMON) > count(sample, COMMON);
+  return count(sample, COMMON_ROT13) > count(sample, COMMON);
 }
 
 /**

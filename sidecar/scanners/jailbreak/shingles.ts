@@ -3,12 +3,20 @@ import { skeleton } from '../text/normalize.ts';
 /** Word n-gram size: long enough that shared shingles mean shared wording, short enough to survive edits. */
 export const SHINGLE_WORDS = 5;
 
-/** 32-bit FNV-1a; collisions between a few thousand shingles are negligible and only ever add overlap. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/**
+ * 32-bit FNV-1a of `words[from..from+n)` joined by single spaces, hashed in place rather than joined
+ * first (one string per shingle was most of this scanner's time). Collisions between a few thousand
+ * shingles are negligible and only ever add overlap.
+ */
+function fnv1aWords(words: readonly string[], from: number, n: number): number {
+  let h = FNV_OFFSET;
+  for (let k = from; k < from + n; k++) {
+    if (k > from) h = Math.imul(h ^ 0x20, FNV_PRIME);
+    const word = words[k]!;
+    for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME);
   }
   return h >>> 0;
 }
@@ -17,9 +25,7 @@ function fnv1a(s: string): number {
 export function shingles(text: string): Set<number> {
   const words = skeleton(text).text.match(/[\p{L}\p{N}]+/gu) ?? [];
   const out = new Set<number>();
-  for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) {
-    out.add(fnv1a(words.slice(i, i + SHINGLE_WORDS).join(' ')));
-  }
+  for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) out.add(fnv1aWords(words, i, SHINGLE_WORDS));
   return out;
 }
 

@@ -160,11 +160,14 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.45,
   },
-  // An upper-case role label in the middle of a line of content ("Registrant: SYSTEM: ignore ...").
+  // An upper-case role label in the middle of a line of content ("Registrant: SYSTEM: ignore ..."): some
+  // non-space character at most 200 characters before it on the same line. The content before is a
+  // look-behind tried only where a label's first letter stands, not a prefix tried from every position
+  // (that was 1.3 ms on a 2 KB request, 85 times this form).
   {
     id: 'role-hijack',
     raw: true,
-    re: /[^\s][^\n]{0,200}?(?<![A-Za-z])(?:SYSTEM|ADMIN|ADMINISTRATOR|DEVELOPER|ASSISTANT)(?: (?:MESSAGE|NOTE|REQUEST|OVERRIDE|INSTRUCTIONS?|PROMPT|UPDATE|COMMAND))?\s*:{1,2}(?!\/)/u,
+    re: /(?<![A-Za-z])(?=[ADS])(?<=\S[^\n]{0,200}?)(?:SYSTEM|ADMIN|ADMINISTRATOR|DEVELOPER|ASSISTANT)(?: (?:MESSAGE|NOTE|REQUEST|OVERRIDE|INSTRUCTIONS?|PROMPT|UPDATE|COMMAND))?\s*:{1,2}(?!\/)/u,
     weight: 0.6,
   },
   {

@@ -38,12 +38,17 @@ export function scoreCues(text: string, cues: readonly Cue[], maxFindings = 32):
       if (m) record(cue, m.index, m.index + m[0].length);
       continue;
     }
-    for (const m of sk.text.matchAll(cue.re)) {
+    // exec in a loop rather than matchAll: matchAll clones the RegExp on every call, which cost more
+    // than the matching itself for ~40 cues over each message.
+    const re = cue.re;
+    for (let m = re.exec(sk.text); m !== null; m = re.exec(sk.text)) {
+      if (m[0] === '') re.lastIndex++;
       record(cue, m.index, m.index + m[0].length);
       if (findings.length >= maxFindings) break;
     }
   }
-  const joined = joinSpacedLetters(sk.text);
+  sk.joined ??= joinSpacedLetters(sk.text);
+  const joined = sk.joined;
   if (joined !== sk.text) {
     for (const cue of cues) {
       if (cue.raw || best.has(cue.id)) continue;

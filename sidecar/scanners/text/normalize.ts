@@ -157,6 +157,8 @@ export interface Skeleton {
   text: string;
   /** For each UTF-16 unit of `text`, the UTF-16 offset in the original text it came from. */
   map: Int32Array;
+  /** joinSpacedLetters(text), computed on first use and kept with the cached skeleton. */
+  joined?: string;
 }
 
 const MARK = /\p{M}/u;
