@@ -338,28 +338,38 @@ describe('helm chart on the local control plane', { skip, timeout: 900_000 }, ()
     try {
       await applyAll(await sampleObjects(watchedNs.name));
       const objects = KubernetesObjectApi.makeApiClient(cluster.kc);
-      const reconciled = await waitFor(
-        'the sample LlmDeployment to be reconciled',
-        async () => {
-          assert.equal(operator.exitCode, null, `operator exited:\n${output.slice(-3000)}`);
-          const llm = (await objects.read({
-            apiVersion: 'bulwark.dev/v1alpha1',
-            kind: 'LlmDeployment',
-            metadata: { name: 'support-bot', namespace: watchedNs.name },
-          })) as KubernetesObject & {
-            status?: {
-              observedGeneration?: number;
-              conditions?: { type: string; status: string; reason?: string }[];
+      // Fail at once, with its output, if the operator process dies.
+      const exited = new Promise<never>((_, reject) =>
+        operator.once('exit', (code) =>
+          reject(new Error(`operator exited (${code}):\n${output.slice(-3000)}`)),
+        ),
+      );
+      exited.catch(() => {}); // handled by the race; later the test stops the operator on purpose
+      const reconciled = await Promise.race([
+        exited,
+        waitFor(
+          'the sample LlmDeployment to be reconciled',
+          async () => {
+            const llm = (await objects.read({
+              apiVersion: 'bulwark.dev/v1alpha1',
+              kind: 'LlmDeployment',
+              metadata: { name: 'support-bot', namespace: watchedNs.name },
+            })) as KubernetesObject & {
+              status?: {
+                observedGeneration?: number;
+                conditions?: { type: string; status: string; reason?: string }[];
+              };
             };
-          };
-          return llm.status?.observedGeneration === llm.metadata?.generation && llm.status?.conditions?.length
-            ? llm
-            : undefined;
-        },
-        { timeoutMs: 120_000 },
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}\noperator output:\n${output.slice(-3000)}`);
-      });
+            return llm.status?.observedGeneration === llm.metadata?.generation &&
+              llm.status?.conditions?.length
+              ? llm
+              : undefined;
+          },
+          { timeoutMs: 120_000 },
+        ).catch((err: Error) => {
+          throw new Error(`${err.message}\noperator output:\n${output.slice(-3000)}`);
+        }),
+      ]);
       const conditions = Object.fromEntries(
         (reconciled.status?.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason ?? ''}`]),
       );
