@@ -45,10 +45,8 @@ COPY cli ./cli
 COPY images/profile-installer ./images/profile-installer
 RUN npx tsc -p tsconfig.build.json \
  && npx tsc -p images/profile-installer/tsconfig.json
-# models/ may be absent from a fresh clone (its files are produced by training/); an empty directory
-# then keeps the guard image buildable and the guard reports the missing model at start.
-RUN --mount=type=bind,source=.,target=/context \
-    mkdir -p /src/models && { cp -a /context/models/. /src/models/ 2>/dev/null || true; }
+# The shipped classifier (models/<name>/model.onnx + tokenizer.json, produced by training/).
+COPY models ./models
 
 # ---- the apparmor_parser binary and the include files it needs ------------------------------------
 FROM ${NODE_BUILD_IMAGE} AS apparmor
@@ -91,8 +89,9 @@ CMD ["operator"]
 FROM runtime AS guard
 LABEL org.opencontainers.image.title="bulwark-guard" \
       org.opencontainers.image.description="Bulwark guard: an OpenAI-compatible proxy that scans prompts and completions."
+# The classifier's default model directory is <package root>/models (shared/classifier/index.ts): the
+# package root is /app, the directory of package.json.
 COPY --from=build /src/models ./models
-ENV BULWARK_MODEL_DIR=/app/models
 # guard, admin (metrics/health); the output check uses 8081/9091 from the same image.
 EXPOSE 8080 9090
 CMD ["guard"]

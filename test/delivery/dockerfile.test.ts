@@ -154,7 +154,11 @@ describe('Dockerfile', () => {
   it('bakes the default model directory into the guard image', () => {
     const guard = stage('guard').instructions;
     assert.ok(guard.some((i) => i.op === 'COPY' && /--from=build \/src\/models \.\/models/.test(i.args)));
-    assert.ok(guard.some((i) => i.op === 'ENV' && /BULWARK_MODEL_DIR=\/app\/models/.test(i.args)));
+    // Where the classifier looks by default: models/ beside the package.json, which the image puts in /app.
+    const classifier = readFileSync(join(REPO_ROOT, 'shared', 'classifier', 'index.ts'), 'utf8');
+    assert.match(classifier, /path\.join\(packageRoot\(\), 'models'/);
+    assert.ok(lineage(stage('guard')).some((i) => i.op === 'WORKDIR' && i.args === '/app'));
+    assert.ok(lineage(stage('guard')).some((i) => i.op === 'COPY' && i.args === 'package.json ./'));
   });
 
   it('labels every image with the OCI annotations', () => {
