@@ -47,7 +47,7 @@ const PTRACE_TRACEME = 0;
 const CLONE_NEWNS = 0x00020000;
 const EPERM = 1;
 
-/** Scanners that need no model files, so the test does not depend on models/. */
+/** Includes the ONNX classifier (promptInjection), so onnxruntime's threads run under the profile too. */
 const POLICY = `apiVersion: bulwark.dev/v1alpha1
 kind: GuardrailPolicy
 metadata:
@@ -57,6 +57,9 @@ spec:
   input:
     - type: invisibleText
       action: block
+    - type: promptInjection
+      action: block
+      threshold: 0.8
     - type: bannedSubstrings
       action: block
       params:
@@ -218,6 +221,7 @@ describe('generated seccomp profile under runc', {
     // profile forbids fork, so tsx (which spawns esbuild) cannot run there: compile first.
     const app = join(root, 'app');
     await mkdir(join(app, 'node_modules'), { recursive: true });
+    await mkdir(join(app, 'models'));
     await mkdir(join(app, 'bin'));
     try {
       await execFileAsync(
@@ -260,6 +264,7 @@ describe('generated seccomp profile under runc', {
       mounts: [
         { destination: '/app', source: app },
         { destination: '/app/node_modules', source: join(REPO, 'node_modules') },
+        { destination: '/app/models', source: join(REPO, 'models') },
         { destination: '/policy', source: policyDir },
       ],
     });
@@ -302,6 +307,8 @@ describe('generated seccomp profile under runc', {
       assert.match(await blocked.text(), /guardrail_violation/);
       const metrics = await (await fetch(`http://127.0.0.1:${port + 1}/metrics`)).text();
       assert.match(metrics, /bulwark_requests_total\{[^}]*decision="blocked"[^}]*\} 1/);
+      // The ONNX classifier scored the prompts inside the sandbox (the audit lines carry its score).
+      assert.match(output, /"scores":\{[^}]*"promptInjection":[0-9.e-]+/);
       assert.doesNotMatch(output, /EPERM|Operation not permitted/, 'no syscall the guard needs was refused');
     } finally {
       await execFileAsync(runc!, ['kill', bundle.id, 'KILL']).catch(() => {});
