@@ -32,14 +32,18 @@ function which(name: string): string | undefined {
 }
 
 const runc = which('runc');
+/** The test's own node binary; the bundle binds /usr, /bin and /lib read-only, so it must live there. */
+const NODE = process.execPath;
 const skip =
   process.getuid?.() !== 0
     ? 'runc needs root here'
     : !runc
       ? 'runc missing: run scripts/delivery/install-runtime-tools.sh'
-      : !existsSync(SECCOMP_BUILDER)
-        ? 'operator/desired/seccomp.ts has not landed yet'
-        : false;
+      : !/^\/(usr|bin)\//.test(NODE)
+        ? `node at ${NODE} is outside the directories the container binds`
+        : !existsSync(SECCOMP_BUILDER)
+          ? 'operator/desired/seccomp.ts has not landed yet'
+          : false;
 
 // x86_64 syscall numbers for perl's syscall(); the test only runs the check on x86_64.
 const SYSCALLS = { ptrace: 101, unshare: 272, mount: 165 } as const;
@@ -249,7 +253,7 @@ describe('generated seccomp profile under runc', {
       uid: 65532,
       seccomp: profile,
       args: [
-        '/usr/bin/node',
+        NODE,
         '/app/bin/bulwark.js',
         'guard',
         '--policy',
@@ -345,7 +349,7 @@ describe('generated seccomp profile under runc', {
     const script =
       "const r = require('node:child_process').spawnSync('/bin/true'); console.log(r.error ? r.error.code : r.status)";
     const result = await runToEnd(
-      await makeBundle(root, { uid: 65532, seccomp: profile, args: ['/usr/bin/node', '-e', script] }),
+      await makeBundle(root, { uid: 65532, seccomp: profile, args: [NODE, '-e', script] }),
     );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trim(), 'EPERM');
