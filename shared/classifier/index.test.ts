@@ -104,6 +104,19 @@ describe('the shipped default model', () => {
     assert.ok(head < t, `first window alone scored ${head}`);
   });
 
+  it('takes its own window size and derives the stride from it', async () => {
+    const small = await loadClassifier({ modelDir: DEFAULT_MODEL_DIR, maxLength: 256 });
+    try {
+      assert.deepEqual([small.maxLength, small.stride], [256, 192]);
+      const [p] = (await small.classify([ATTACKS[0] as string])) as [number];
+      assert.ok(p >= (clf.threshold as number));
+    } finally {
+      await small.close();
+    }
+    await assert.rejects(loadClassifier({ modelDir: DEFAULT_MODEL_DIR, stride: 600 }), /stride 600/);
+    await assert.rejects(loadClassifier({ modelDir: DEFAULT_MODEL_DIR, batchSize: 0 }), /batchSize/);
+  });
+
   it('scores several texts in one call exactly as one at a time, and an empty text as benign', async () => {
     const texts = [ATTACKS[0] as string, '', FILLER.repeat(30), HARD_NEGATIVES[0] as string];
     const together = await clf.classify(texts);

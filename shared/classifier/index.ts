@@ -59,7 +59,10 @@ export interface LoadClassifierOptions {
    * tokenizer_config.json model_max_length (transformers exports), else 512.
    */
   maxLength?: number;
-  /** Text tokens between window starts. Default: config.json window_stride, else 3/4 of a window. */
+  /**
+   * Text tokens between window starts. Default: config.json window_stride when the window is the config's
+   * max_length, else 3/4 of a window.
+   */
   stride?: number;
   /** onnxruntime intra-op threads; 1 keeps the guard's latency steady on small machines. */
   intraOpThreads?: number;
@@ -209,7 +212,9 @@ export async function loadClassifier(opts: LoadClassifierOptions): Promise<Loade
       `maxLength ${maxLength} leaves no room for text next to the special tokens`,
     );
   }
-  const stride = opts.stride ?? config.window_stride ?? Math.max(1, Math.floor((room * 3) / 4));
+  // The config's stride belongs to its max_length (the default model's windows overlap by one block).
+  const configStride = maxLength === config.max_length ? config.window_stride : undefined;
+  const stride = opts.stride ?? configStride ?? Math.max(1, Math.floor((room * 3) / 4));
   if (!Number.isInteger(stride) || stride < 1 || stride > room) {
     throw new ClassifierLoadError(dir, `stride ${stride} must be an integer between 1 and ${room}`);
   }
@@ -248,6 +253,10 @@ export async function loadClassifier(opts: LoadClassifierOptions): Promise<Loade
   const wantsTokenTypes = inputs.has('token_type_ids');
   const padId = padIdOf(tokenizer, config);
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    await session.release();
+    throw new ClassifierLoadError(dir, `batchSize ${batchSize} must be a positive integer`);
+  }
 
   /** Logits of one batch of windows as [rows, labels]. */
   async function runBatch(batch: ReturnType<typeof makeBatches>[number]) {
