@@ -35,15 +35,68 @@ export function promptDigest(texts: readonly string[]): string {
   return hash.digest('hex');
 }
 
+/** triple-beam's keys (winston's info object): the level to filter on and the finished line. */
+const LEVEL = Symbol.for('level');
+const MESSAGE = Symbol.for('message');
+const AUDIT_MESSAGE = 'guard request';
+
+/** Writes one audit line made of these fields (plus the logger's envelope). */
+export type AuditSink = (fields: Record<string, unknown>) => void;
+
+type Transport = Logger['transports'][number] & { log?: (info: unknown, next: () => void) => void };
+
+/**
+ * The audit destination of a winston logger. Audit lines are the guard's most frequent log line, and
+ * winston's format pipeline (timestamp, ECS renaming, safe-stable-stringify, a Transform stream per
+ * line) cost more than the request's scanning. So the line is built here with one JSON.stringify and
+ * handed to the logger's transports directly (winston's documented `Transport#log(info, callback)`
+ * contract: https://github.com/winstonjs/winston#adding-custom-transports). The envelope — every field
+ * the logger's format adds except the timestamp — is taken once from the logger's own format, so the
+ * line holds the same fields and values `logger.info` would write (sidecar/audit/index.test.ts checks
+ * that); only the key order differs (winston's json format sorts keys, JSON.stringify keeps ours).
+ * Loggers this cannot mirror (a transport with its own format, no @timestamp) get plain `logger.info`.
+ */
+export function createAuditSink(logger: Logger): AuditSink {
+  const slow: AuditSink = (fields) => logger.info(AUDIT_MESSAGE, fields);
+  const transports = logger.transports as Transport[];
+  if (transports.length === 0 || transports.some((t) => t.format || typeof t.log !== 'function')) return slow;
+  let envelope: Record<string, unknown>;
+  try {
+    const info = logger.format.transform(
+      { ...(logger.defaultMeta as object), level: 'info', message: AUDIT_MESSAGE, [LEVEL]: 'info' },
+      {},
+    ) as Record<string | symbol, unknown> | false;
+    envelope = JSON.parse(String(info ? info[MESSAGE] : ''));
+  } catch {
+    return slow;
+  }
+  if (typeof envelope['@timestamp'] !== 'string') return slow;
+  const constant = Object.keys(envelope)
+    .filter((k) => k !== '@timestamp')
+    .map((k) => `,${JSON.stringify(k)}:${JSON.stringify(envelope[k])}`)
+    .join('');
+  const levels = logger.levels;
+  return (fields) => {
+    if (!logger.isInfoEnabled()) return;
+    const body = JSON.stringify(fields);
+    const line = `{"@timestamp":"${new Date().toISOString()}"${constant}${body.length > 2 ? `,${body.slice(1)}` : '}'}`;
+    const info = { level: 'info', message: AUDIT_MESSAGE, [LEVEL]: 'info', [MESSAGE]: line };
+    for (const t of transports) {
+      if (t.silent || (t.level !== undefined && (levels[t.level] ?? 0) < (levels.info ?? 2))) continue;
+      t.log!(info, noop);
+    }
+  };
+}
+
+const noop = () => {};
+
 /**
  * One JSON line per request with Elastic Common Schema fields (https://www.elastic.co/guide/en/ecs/current/).
  * Prompt and completion text appear only when the caller passed them, which it does only when the policy
  * sets audit.logContent; otherwise the prompt is represented by its SHA-256.
  */
-export function writeAudit(logger: Logger, entry: AuditEntry): void {
-  const input = entry.analysis.find((a) => a.direction === 'input');
-  const output = entry.analysis.filter((a) => a.direction === 'output');
-  logger.info('guard request', {
+export function writeAudit(sink: AuditSink, entry: AuditEntry): void {
+  const fields: Record<string, unknown> = {
     'event.kind': 'event',
     'event.category': ['web'],
     'event.dataset': AUDIT_EVENT_DATASET,
@@ -55,21 +108,25 @@ export function writeAudit(logger: Logger, entry: AuditEntry): void {
     'url.path': entry.path,
     'http.response.status_code': entry.status,
     'user.id': entry.keyId,
-    ...(entry.errorCode ? { 'error.code': entry.errorCode } : {}),
-    'bulwark.role': entry.role,
-    'bulwark.decision': entry.decision,
-    ...(entry.policyHash
-      ? { 'bulwark.policy.name': entry.policyName, 'bulwark.policy.hash': entry.policyHash }
-      : {}),
-    ...(entry.upstreamStatus !== undefined ? { 'bulwark.upstream.status_code': entry.upstreamStatus } : {}),
-    'bulwark.analysis': {
-      ...(input ? { input } : {}),
-      ...(output.length > 0 ? { output: mergeOutput(output) } : {}),
-    },
-    ...(entry.promptSha256 ? { 'bulwark.prompt.sha256': entry.promptSha256 } : {}),
-    ...(entry.promptText !== undefined ? { 'bulwark.prompt.text': entry.promptText } : {}),
-    ...(entry.completionText !== undefined ? { 'bulwark.completion.text': entry.completionText } : {}),
-  });
+  };
+  if (entry.errorCode) fields['error.code'] = entry.errorCode;
+  fields['bulwark.role'] = entry.role;
+  fields['bulwark.decision'] = entry.decision;
+  if (entry.policyHash) {
+    fields['bulwark.policy.name'] = entry.policyName;
+    fields['bulwark.policy.hash'] = entry.policyHash;
+  }
+  if (entry.upstreamStatus !== undefined) fields['bulwark.upstream.status_code'] = entry.upstreamStatus;
+  const input = entry.analysis.find((a) => a.direction === 'input');
+  const output = entry.analysis.filter((a) => a.direction === 'output');
+  const analysis: Record<string, AnalysisRecord> = {};
+  if (input) analysis.input = input;
+  if (output.length > 0) analysis.output = output.length === 1 ? output[0]! : mergeOutput(output);
+  fields['bulwark.analysis'] = analysis;
+  if (entry.promptSha256) fields['bulwark.prompt.sha256'] = entry.promptSha256;
+  if (entry.promptText !== undefined) fields['bulwark.prompt.text'] = entry.promptText;
+  if (entry.completionText !== undefined) fields['bulwark.completion.text'] = entry.completionText;
+  sink(fields);
 }
 
 /** Several outputs (choices, tool calls, streamed parts) as one record: max scores, union of findings. */

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../../shared/logging.ts';
 import type { AnalysisRecord } from '../../shared/pipeline/types.ts';
-import { writeAudit } from '../audit/index.ts';
+import { createAuditSink, writeAudit } from '../audit/index.ts';
 import { statusClass } from '../metrics/index.ts';
 import { ErrorCodes, GuardHttpError, sendError } from './errors.ts';
 import { type Decision, locals } from './locals.ts';
@@ -40,6 +40,7 @@ function routeName(name: string) {
 
 /** Counts, times and audits every request once it is over, whatever ended it. */
 function observe(options: GuardAppOptions) {
+  const audit = createAuditSink(options.audit);
   return function observeMiddleware(req: Request, res: Response, next: NextFunction): void {
     options.metrics.inFlight.inc();
     res.once('close', () => {
@@ -50,7 +51,7 @@ function observe(options: GuardAppOptions) {
         l.decision ?? (status >= 500 ? 'error' : status >= 400 ? 'rejected' : 'allowed');
       options.metrics.requests.inc({ route: l.route, decision, status: statusClass(status) });
       const policy = options.policy();
-      writeAudit(options.audit, {
+      writeAudit(audit, {
         requestId: l.requestId,
         keyId: l.keyId,
         method: req.method,
