@@ -61,3 +61,9 @@ test('printer columns and short names match the API contract', () => {
   const gp = parse(files.get('guardrailpolicies.bulwark.dev.yaml')!);
   assert.deepEqual(gp.spec.names.shortNames, ['gp']);
 });
+
+test('CRD YAML reads the same under YAML 1.1 (kubectl, helm) as under YAML 1.2', () => {
+  for (const [file, text] of renderCrdFiles()) {
+    assert.deepEqual(parse(text, { version: '1.1' }), parse(text), `${file} changes meaning under YAML 1.1`);
+  }
+});

@@ -56,7 +56,8 @@ export function renderCrdFiles(): Map<string, string> {
   for (const def of CRD_DEFINITIONS) {
     const crd = buildCrd(def);
     const name = (crd.metadata as { name: string }).name;
-    files.set(`${name}.yaml`, HEADER + stringify(crd, { lineWidth: 0 }));
+    // YAML 1.1 rules quote keys such as `n` and `on` that kubectl's and helm's YAML 1.1 parsers read as booleans.
+    files.set(`${name}.yaml`, HEADER + stringify(crd, { lineWidth: 0, version: '1.1' }));
   }
   return files;
 }
