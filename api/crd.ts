@@ -58,7 +58,8 @@ function withNestedDefaults(schema: JsonSchema, value: JsonSchema): JsonSchema {
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
   for (const [key, child] of Object.entries(properties)) {
     if (out[key] === undefined && child.default !== undefined) out[key] = child.default;
-    if (isPlainObject(out[key]) && child.type === 'object') out[key] = withNestedDefaults(child, out[key] as JsonSchema);
+    if (isPlainObject(out[key]) && child.type === 'object')
+      out[key] = withNestedDefaults(child, out[key] as JsonSchema);
   }
   return out;
 }
