@@ -48,6 +48,12 @@ describe('compilePolicy: scanInput', () => {
     assert.equal(out.analysis.scores.regex, 0);
     assert.equal(state.vault.get('<EMAIL_1>'), 'bob@example.com');
     assert.equal(state.vault.get('<CREDIT_CARD_1>'), CARD);
+    // Time per scanner type, over both texts, within the record's total.
+    const latency = out.analysis.scannerLatencyMs!;
+    assert.deepEqual(Object.keys(latency), ['secrets', 'pii', 'regex']);
+    const sum = Object.values(latency).reduce((a, b) => a + b, 0);
+    assert.ok(Object.values(latency).every((ms) => ms >= 0));
+    assert.ok(sum <= out.analysis.latencyMs + 0.01, `${sum} <= ${out.analysis.latencyMs}`);
   });
 
   it('blocks, names the scanner, and forwards nothing rewritten by a flag entry', async () => {

@@ -158,12 +158,12 @@ export function compilePolicy(
     let blocked = false;
     for (const e of entries) {
       if (e.scanner.scope === 'request' && ctx.direction === 'input') {
-        if (recorder.outcome(e, await runEntry(e, texts.join('\n'), ctx))) blocked = true;
+        if (recorder.outcome(e, await runEntry(e, texts.join('\n'), ctx, recorder))) blocked = true;
       } else {
         for (let i = 0; i < texts.length; i++) {
           const text = texts[i]!;
           if (text === '') continue;
-          const outcome = await runEntry(e, text, ctx);
+          const outcome = await runEntry(e, text, ctx, recorder);
           if (recorder.outcome(e, outcome)) blocked = true;
           if (outcome.kind === 'ok' && outcome.fired)
             texts[i] = rewrite(e, text, outcome.result.findings, ctx);

@@ -18,7 +18,14 @@ export type EntryOutcome =
   | { kind: 'ok'; result: ScanResult; fired: boolean }
   | { kind: 'error'; error: unknown; blocks: boolean };
 
-export async function runEntry(e: CompiledEntry, text: string, ctx: ScanContext): Promise<EntryOutcome> {
+/** Runs one scan; when a recorder is given, the time it took is added to the scanner's latency. */
+export async function runEntry(
+  e: CompiledEntry,
+  text: string,
+  ctx: ScanContext,
+  recorder?: Recorder,
+): Promise<EntryOutcome> {
+  const started = recorder ? performance.now() : 0;
   try {
     const raw = await e.scanner.scan(text, ctx);
     const score = Number.isFinite(raw.score) ? Math.min(1, Math.max(0, raw.score)) : 1;
@@ -26,6 +33,8 @@ export async function runEntry(e: CompiledEntry, text: string, ctx: ScanContext)
     return { kind: 'ok', result, fired: score >= e.threshold };
   } catch (error) {
     return { kind: 'error', error, blocks: e.failMode === 'closed' };
+  } finally {
+    recorder?.time(e.scanner.type, performance.now() - started);
   }
 }
 
@@ -64,7 +73,14 @@ export class Recorder {
       actions: {},
       errors: [],
       latencyMs: 0,
+      scannerLatencyMs: {},
     };
+  }
+
+  /** Adds ms spent in a scanner of this type. */
+  time(type: string, ms: number): void {
+    const latency = this.record.scannerLatencyMs!;
+    latency[type] = (latency[type] ?? 0) + ms;
   }
 
   score(type: string, score: number): void {
@@ -102,7 +118,10 @@ export class Recorder {
   }
 
   finish(): AnalysisRecord {
-    this.record.latencyMs = Math.round((performance.now() - this.started) * 1000) / 1000;
+    const us = (ms: number) => Math.round(ms * 1000) / 1000;
+    this.record.latencyMs = us(performance.now() - this.started);
+    const latency = this.record.scannerLatencyMs!;
+    for (const type of Object.keys(latency)) latency[type] = us(latency[type]!);
     return this.record;
   }
 }

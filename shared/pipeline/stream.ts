@@ -42,7 +42,7 @@ class Stage {
     if (!final && this.held.length <= this.holdBack) return { release: '', blocked: false };
     const offset = this.context.length;
     const window = this.context + this.held;
-    const outcome = await runEntry(this.e, window, this.ctx);
+    const outcome = await runEntry(this.e, window, this.ctx, this.recorder);
     if (this.recorder.outcome(this.e, outcome)) return { release: '', blocked: true };
     // Failed open: the scanner gives no findings, the text goes through as it is.
     const findings = outcome.kind === 'ok' && outcome.fired ? outcome.result.findings : [];
@@ -111,7 +111,7 @@ export function createOutputStream(
       // Flag-only entries change nothing, so they judge the complete response once.
       if (!blocked) {
         for (const e of flags) {
-          if (recorder.outcome(e, await runEntry(e, released, ctx))) blocked = true;
+          if (recorder.outcome(e, await runEntry(e, released, ctx, recorder))) blocked = true;
         }
       }
       analysis = recorder.finish();

@@ -17,6 +17,11 @@ export interface AnalysisRecord {
   /** Scanner types that threw; failMode decided what that meant. */
   errors: string[];
   latencyMs: number;
+  /**
+   * Time spent in each scanner type, summed over every text (and window) it scanned, in ms. Optional
+   * for records made outside the pipeline (a pipeline failure, test policies).
+   */
+  scannerLatencyMs?: Record<string, number>;
 }
 
 export interface InputScanOutcome {

@@ -93,9 +93,21 @@ describe('audit sink', () => {
 describe('mergeOutput', () => {
   it('takes the highest score and the union of threats, actions and errors', () => {
     const merged = mergeOutput([
-      record('output', { identifiedThreats: ['secrets'], actions: { secrets: 'redact' }, latencyMs: 1 }),
-      record('output', { scores: { pii: 0.7 }, malicious: true, errors: ['urls'], latencyMs: 2 }),
+      record('output', {
+        identifiedThreats: ['secrets'],
+        actions: { secrets: 'redact' },
+        latencyMs: 1,
+        scannerLatencyMs: { secrets: 0.5, pii: 0.25 },
+      }),
+      record('output', {
+        scores: { pii: 0.7 },
+        malicious: true,
+        errors: ['urls'],
+        latencyMs: 2,
+        scannerLatencyMs: { pii: 0.5 },
+      }),
     ]);
+    assert.deepEqual(merged.scannerLatencyMs, { secrets: 0.5, pii: 0.75 });
     assert.deepEqual(merged.scores, { pii: 0.7 });
     assert.equal(merged.malicious, true);
     assert.deepEqual(merged.identifiedThreats, ['secrets']);

@@ -106,10 +106,10 @@ export class GuardMetrics {
       this.detections.inc({ scanner, direction, action: analysis.actions[scanner] ?? 'block' });
     }
     for (const scanner of analysis.errors) this.scannerErrors.inc({ scanner, direction });
-    const perScanner = (analysis as { scannerLatencyMs?: Record<string, number> }).scannerLatencyMs;
+    const perScanner = analysis.scannerLatencyMs;
     if (perScanner) {
-      for (const [scanner, ms] of Object.entries(perScanner)) {
-        this.scanDuration.observe({ direction, scanner }, ms / 1000);
+      for (const scanner in perScanner) {
+        this.scanDuration.observe({ direction, scanner }, perScanner[scanner]! / 1000);
       }
     }
   }
