@@ -110,7 +110,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const pool = new Pool(base.origin, {
     connections: options.connections ?? Math.max(8, options.maxConcurrency),
     pipelining: 1,
-    keepAliveTimeout: 30_000,
+    // Below the 5 s idle timeout of Node and uvicorn (vLLM) servers: reusing a socket the model server is
+    // closing at that moment fails a POST, which undici does not retry. A server that announces a
+    // longer `Keep-Alive: timeout` is honoured up to keepAliveMaxTimeout.
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 60_000,
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
     connectTimeout: Math.min(options.timeoutMs, 10_000),
