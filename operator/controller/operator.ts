@@ -13,7 +13,14 @@ import { type KObject, KubeClient, knownResource, type Resource } from './kube.t
 import { LeaderElector } from './leader.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { createPolicyValidator, type PolicyValidatorOptions } from './policy.ts';
-import { LlmReconciler, type OwnedResource, PolicyReconciler, secretDigests } from './reconciler.ts';
+import {
+  dropManagedFields,
+  keepOwnManagedFields,
+  LlmReconciler,
+  type OwnedResource,
+  PolicyReconciler,
+  secretDigests,
+} from './reconciler.ts';
 import { type RunningServer, startMetricsServer, startProbeServer } from './server.ts';
 
 export interface OperatorOptions {
@@ -218,11 +225,13 @@ export class Operator {
       ...common,
       ...scoped,
       resource: res('bulwark.dev/v1alpha1', 'LlmDeployment'),
+      transform: dropManagedFields,
     });
     const policies = new Informer({
       ...common,
       ...scoped,
       resource: res('bulwark.dev/v1alpha1', 'GuardrailPolicy'),
+      transform: dropManagedFields,
     });
     const secrets = new Informer({
       ...common,
@@ -242,6 +251,7 @@ export class Operator {
           ...(resource.namespaced ? scoped : {}),
           resource,
           labelSelector: `${Label.managedBy}=${MANAGED_BY}`,
+          transform: keepOwnManagedFields,
         }),
       });
     }

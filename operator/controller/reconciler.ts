@@ -35,6 +35,7 @@ import {
   type OperatorConfig,
   type OwnedKind,
   referencedSecrets,
+  secretDataDigests,
   secretsHash,
 } from '../desired/index.ts';
 import { rfc3339, sameStatus, setCondition } from './conditions.ts';
@@ -53,6 +54,12 @@ import {
 import type { OperatorMetrics } from './metrics.ts';
 import type { PolicyValidator, ValidPolicy } from './policy.ts';
 import { computeStatus, deploymentFacts, type LlmFacts, transitionEvents } from './status.ts';
+
+interface ApplyResult {
+  outcome: 'applied' | 'skipped' | 'conflict' | 'error';
+  object?: KObject;
+  message?: string;
+}
 
 interface Lookup {
   unknownKind?: boolean;
@@ -128,16 +135,37 @@ function newer(a: KObject | undefined, b: KObject | undefined): KObject | undefi
   }
 }
 
-/** The informer transform for Secrets: values become SHA-256 digests, so the operator never holds them. */
+/**
+ * The informer transform for Secrets: values become SHA-256 digests (the builders' secretDataDigests,
+ * which `bulwark render` uses too, so both compute the same secrets hash); the operator never holds them.
+ */
 export function secretDigests(secret: KObject): KObject {
-  const data = (secret.data ?? {}) as Record<string, string>;
   const { name, namespace, uid, resourceVersion, labels } = secret.metadata;
   return {
     apiVersion: secret.apiVersion,
     kind: secret.kind,
     metadata: { name, namespace, uid, resourceVersion, ...(labels ? { labels } : {}) },
-    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, sha(v, 64)])),
+    data: secretDataDigests((secret.data ?? {}) as Record<string, string>),
   };
+}
+
+/**
+ * Informer transforms that shrink the cache: managedFields are often the largest part of an object,
+ * and the reconciler reads only its own Apply entry (drift detection), and only on children.
+ */
+export function keepOwnManagedFields(obj: KObject): KObject {
+  const entries = obj.metadata.managedFields;
+  if (!entries) return obj;
+  const ours = entries.filter(
+    (m) => m.manager === FIELD_MANAGER && m.operation === 'Apply' && !m.subresource,
+  );
+  return { ...obj, metadata: { ...obj.metadata, managedFields: ours } };
+}
+
+export function dropManagedFields(obj: KObject): KObject {
+  if (!obj.metadata.managedFields) return obj;
+  const { managedFields: _, ...metadata } = obj.metadata;
+  return { ...obj, metadata: metadata as KObject['metadata'] };
 }
 
 /** Our Apply entry in managedFields: if another manager takes a field from us, it changes. */
@@ -300,12 +328,24 @@ export class LlmReconciler {
     // missing from the cache are looked up in parallel before anything is written.
     let wrote = 0;
     const isDeployment = (o: KObject) => o.kind === 'Deployment' && o.apiVersion === 'apps/v1';
-    const found = await Promise.all(desired.map((obj) => this.#lookup(obj, raw)));
     const phases = [desired.filter((o) => !isDeployment(o)), desired.filter(isDeployment)];
+    let found: Lookup[];
+    try {
+      found = await Promise.all(desired.map((obj) => this.#lookup(obj, raw)));
+    } catch (err) {
+      await this.#reportTransient(raw, facts, err, log);
+      throw err;
+    }
     for (const phase of phases) {
-      const results = await Promise.all(
-        phase.map((obj) => this.#applyOne(obj, found[desired.indexOf(obj)]!, log)),
-      );
+      let results: ApplyResult[];
+      try {
+        results = await Promise.all(
+          phase.map((obj) => this.#applyOne(obj, found[desired.indexOf(obj)]!, log)),
+        );
+      } catch (err) {
+        await this.#reportTransient(raw, facts, err, log);
+        throw err;
+      }
       results.forEach((result, i) => {
         const obj = phase[i]!;
         if (result.outcome === 'conflict') facts.conflicts.push(`${obj.kind}/${obj.metadata.name}`);
@@ -342,6 +382,20 @@ export class LlmReconciler {
 
     await this.#writeStatus(raw, facts, log);
     return {};
+  }
+
+  /**
+   * A failure that a retry may fix (5xx, timeouts, 403 until RBAC is fixed) still deserves a line in
+   * status while it lasts; best effort, since the API server may be what is failing. 409 stays quiet.
+   */
+  async #reportTransient(raw: KObject, facts: LlmFacts, err: unknown, log: Logger): Promise<void> {
+    if (err instanceof ConflictError || isConflict(err)) return;
+    facts.applyErrors.push(err instanceof Error ? err.message : String(err));
+    try {
+      await this.#writeStatus(raw, facts, log);
+    } catch {
+      // The requeue with backoff is what matters.
+    }
   }
 
   /** A child from the cache (or our newer write), only if it is really ours. */
@@ -420,7 +474,12 @@ export class LlmReconciler {
     let current = this.#current(owned.informer.get(namespace, desired.metadata.name), key);
     if (!current) {
       try {
-        current = await this.#d.client.get(owned.resource, namespace, desired.metadata.name);
+        // From the API server's cache: an object someone else created a moment ago may be missed (the
+        // same race as between any read and write), and no etcd read is spent on every child of
+        // every new LlmDeployment.
+        current = await this.#d.client.get(owned.resource, namespace, desired.metadata.name, {
+          resourceVersion: '0',
+        });
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -438,11 +497,7 @@ export class LlmReconciler {
    * - an object of the same name that Bulwark does not own is a conflict and is never touched;
    * - force is used only on objects we own (taking back fields someone else changed).
    */
-  async #applyOne(
-    desired: KObject,
-    found: Lookup,
-    log: Logger,
-  ): Promise<{ outcome: 'applied' | 'skipped' | 'conflict' | 'error'; object?: KObject; message?: string }> {
+  async #applyOne(desired: KObject, found: Lookup, log: Logger): Promise<ApplyResult> {
     if (found.unknownKind || !found.owned || !found.key) {
       return {
         outcome: 'error',
