@@ -1,6 +1,7 @@
 /**
  * Guard latency and throughput benchmark; see METHOD.md. Usage:
  *   node --import tsx bench/guard/run.ts [--duration 10] [--connections 16] [--json out.json]
+ *     [--profile DIR]   the guard runs under `node --cpu-prof` and writes its profile into DIR
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
     json: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const duration = Number(values.duration);
@@ -41,10 +43,10 @@ function chatBody(): string {
   return JSON.stringify(body);
 }
 
-function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+function start(args: string[], nodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, ...args],
+    [...nodeFlags, '--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, ...args],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -61,6 +63,30 @@ function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat (clock ticks, USER_HZ 100). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 of the whole line.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU milliseconds each process spent per request while `run` ran: load-independent, unlike rps. */
+async function cpuPerRequest<T extends { requests: number }>(
+  pids: Record<string, number>,
+  run: () => Promise<T>,
+) {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const result = await run();
+  const perRequest = Object.fromEntries(
+    Object.entries(pids).map(([k, pid]) => [
+      k,
+      Math.round(((cpuSeconds(pid) - before[k]!) * 1e6) / result.requests) / 1000,
+    ]),
+  );
+  return { result, cpuMsPerRequest: perRequest };
 }
 
 async function load(url: string, body: string, sample?: () => void) {
@@ -109,33 +135,55 @@ async function sequential(url: string, body: string, n: number) {
 }
 
 const upstream = await start(['upstream']);
-const guard = await start(['guard', String(upstream.port)]);
+const floor = await start(['floor', String(upstream.port)]);
+const guard = await start(
+  ['guard', String(upstream.port)],
+  values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [],
+);
 try {
   const body = chatBody();
   const path = '/v1/chat/completions';
   const direct = `http://127.0.0.1:${upstream.port}${path}`;
   const guarded = `http://127.0.0.1:${guard.port}${path}`;
+  const floored = `http://127.0.0.1:${floor.port}${path}`;
   // Warm-up: JIT, keep-alive pools, lazy scanner state.
-  await autocannon({
-    url: guarded,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    connections,
-    duration: 3,
-  });
+  for (const url of [guarded, floored]) {
+    await autocannon({
+      url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      connections,
+      duration: 3,
+    });
+  }
   const idleRss = rssMiB(guard.child.pid!);
-  const directRun = await load(direct, body);
+  const direct$ = await cpuPerRequest({ upstream: upstream.child.pid!, loadGenerator: process.pid }, () =>
+    load(direct, body),
+  );
+  const directRun = direct$.result;
   let peakRss = 0;
-  const guardRun = await load(guarded, body, () => {
-    peakRss = Math.max(peakRss, rssMiB(guard.child.pid!));
-  });
-  // Interleaved so machine noise hits both alike.
+  const guard$ = await cpuPerRequest(
+    { guard: guard.child.pid!, upstream: upstream.child.pid!, loadGenerator: process.pid },
+    () =>
+      load(guarded, body, () => {
+        peakRss = Math.max(peakRss, rssMiB(guard.child.pid!));
+      }),
+  );
+  const guardRun = guard$.result;
+  const floor$ = await cpuPerRequest(
+    { floor: floor.child.pid!, upstream: upstream.child.pid!, loadGenerator: process.pid },
+    () => load(floored, body),
+  );
+  const floorRun = floor$.result;
+  // Interleaved so machine noise hits all alike.
   const seqDirect: { p50: number; p99: number }[] = [];
   const seqGuard: { p50: number; p99: number }[] = [];
+  const seqFloor: { p50: number; p99: number }[] = [];
   for (let round = 0; round < 5; round++) {
     seqDirect.push(await sequential(direct, body, 200));
     seqGuard.push(await sequential(guarded, body, 200));
+    seqFloor.push(await sequential(floored, body, 200));
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const seq = {
@@ -143,6 +191,8 @@ try {
     directP99Ms: median(seqDirect.map((r) => r.p99)),
     guardP50Ms: median(seqGuard.map((r) => r.p50)),
     guardP99Ms: median(seqGuard.map((r) => r.p99)),
+    floorP50Ms: median(seqFloor.map((r) => r.p50)),
+    floorP99Ms: median(seqFloor.map((r) => r.p99)),
   };
   const report = {
     sequential: {
@@ -160,11 +210,29 @@ try {
     loadAddedP50Ms: guardRun.p50 - directRun.p50,
     loadAddedP99Ms: guardRun.p99 - directRun.p99,
     throughputRatio: guardRun.rps / directRun.rps,
+    cpuMsPerRequest: {
+      direct: direct$.cpuMsPerRequest,
+      guarded: guard$.cpuMsPerRequest,
+      floor: floor$.cpuMsPerRequest,
+    },
+    floor: {
+      rps: floorRun.rps,
+      throughputRatio: floorRun.rps / directRun.rps,
+      addedP50Ms: seq.floorP50Ms - seq.directP50Ms,
+      addedP99Ms: seq.floorP99Ms - seq.directP99Ms,
+    },
     guardRssMiB: { idle: Math.round(idleRss), peakUnderLoad: Math.round(peakRss) },
   };
   console.log(JSON.stringify(report, null, 2));
   if (values.json) await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
 } finally {
+  guard.child.removeAllListeners('exit');
+  upstream.child.removeAllListeners('exit');
+  floor.child.removeAllListeners('exit');
+  floor.child.kill('SIGTERM');
+  const guardExited = new Promise((resolve) => guard.child.once('exit', resolve));
   guard.child.kill('SIGTERM');
   upstream.child.kill('SIGTERM');
+  // The guard writes its CPU profile on exit.
+  await guardExited;
 }

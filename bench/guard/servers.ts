@@ -1,11 +1,15 @@
 /**
  * Child process for the guard benchmark: `upstream` starts the fake model, `guard PORT` a guard in front
- * of it with the rule scanners on. Prints `ready <port>` on stdout once listening.
+ * of it with the rule scanners on, `floor PORT` the least a Node proxy can do (see METHOD.md). Prints
+ * `ready <port>` on stdout once listening.
  */
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { Pool } from 'undici';
 import { createLogger } from '../../shared/logging.ts';
 import { startGuard } from '../../sidecar/main.ts';
 import { pipelineDeps } from '../../sidecar/server/pipeline-deps.ts';
@@ -14,7 +18,8 @@ import { BENCH_POLICY } from './policy.ts';
 
 const [mode, upstreamPort] = process.argv.slice(2);
 if (mode === 'upstream') {
-  const upstream = await startFakeUpstream();
+  // Not recording requests: the fake model's memory must not grow over the run (it would tax later runs).
+  const upstream = await startFakeUpstream({ record: false });
   console.log(`ready ${upstream.port}`);
 } else if (mode === 'guard') {
   const policyPath = join(tmpdir(), `bulwark-bench-policy-${process.pid}.yaml`);
@@ -42,4 +47,29 @@ if (mode === 'upstream') {
     { ...(await pipelineDeps(logger)), logger },
   );
   console.log(`ready ${guard.port}`);
+  // A clean exit, so `node --cpu-prof` (run.ts --profile) writes its profile.
+  process.once('SIGTERM', () => {
+    void guard.close().then(() => process.exit(0));
+  });
+} else if (mode === 'floor') {
+  // The reference point: node:http in, an undici keep-alive pool out, both bodies read whole and parsed,
+  // nothing else (no framework, scanning, audit or metrics). What the guard adds beyond this is ours.
+  const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, { connections: 256, pipelining: 1 });
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    JSON.parse(body.toString('utf8'));
+    const up = await pool.request({
+      method: 'POST',
+      path: req.url ?? '/',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const out = Buffer.from(await up.body.arrayBuffer());
+    JSON.parse(out.toString('utf8'));
+    res.writeHead(up.statusCode, { 'content-type': 'application/json' });
+    res.end(out);
+  });
+  server.listen(0, '127.0.0.1', () => console.log(`ready ${(server.address() as AddressInfo).port}`));
 }

@@ -28,6 +28,8 @@ export interface UpstreamBehaviour {
   chunkSize: number;
   /** Pause between streamed chunks. */
   chunkDelayMs: number;
+  /** Keep every request in `requests` (default true); benchmarks turn it off so memory stays flat. */
+  record: boolean;
 }
 
 export interface FakeUpstream {
@@ -102,7 +104,7 @@ export async function startFakeUpstream(behaviour: Partial<UpstreamBehaviour> = 
     url: '',
     port: 0,
     requests: [],
-    behaviour: { delayMs: 0, chunkSize: 4, chunkDelayMs: 0, ...behaviour },
+    behaviour: { delayMs: 0, chunkSize: 4, chunkDelayMs: 0, record: true, ...behaviour },
     abortedStreams: 0,
     close: async () => {},
   };
@@ -118,8 +120,8 @@ export async function startFakeUpstream(behaviour: Partial<UpstreamBehaviour> = 
       json = undefined;
     }
     const path = (req.url ?? '/').split('?')[0]!;
-    state.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, raw, json });
     const b = state.behaviour;
+    if (b.record) state.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, raw, json });
     if (b.delayMs > 0) await sleep(b.delayMs);
     if (res.destroyed) return;
     if (b.failStatus) {
