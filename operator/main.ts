@@ -1,6 +1,6 @@
 // Entry point of the operator program: loads the kubeconfig, runs the Operator until SIGTERM/SIGINT,
 // then shuts down gracefully (in-flight reconciles finish, watches close, the Lease is handed back).
-import './controller/node20-compat.ts';
+import '../shared/node20-compat.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../shared/logging.ts';
 import { CONTROLLER_NAME } from './constants.ts';

@@ -6,7 +6,7 @@
 //   undici's Cache objects, which we never clone.
 // - Promise.withResolvers (ES2024), used by every fetch; the polyfill is the spec's behaviour.
 // Import this before anything that loads @kubernetes/client-node. Delete it once the project runs on
-// Node >= 22.19 (or pins an undici 7 for the client).
+// Node >= 22.19 (or pins an undici 7 for the client). One copy for the operator, scripts and tests.
 import wt from 'node:worker_threads';
 import zlib from 'node:zlib';
 

@@ -3,7 +3,7 @@
  *   node --import tsx bench/operator/run.ts [--count 1000] [--policies 10] [--workers 4]
  *     [--idle 60] [--cluster bulwark-bench] [--json out.json] [--keep]
  */
-import '../../test/cluster/node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';

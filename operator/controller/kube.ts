@@ -5,7 +5,7 @@
 // shape between list and watch. Here objects stay the JSON the API server sent, every request goes
 // through one place (so the operator can count its own requests by verb), and one connection pool is
 // reused (KubeConfig.applySecurityAuthentication makes a new undici Agent per call).
-import './node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import {
   HttpMethod,
   IsomorphicFetchHttpLibrary,

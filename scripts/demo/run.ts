@@ -3,7 +3,7 @@
 // applies a GuardrailPolicy and an LlmDeployment, waits for Ready, then shows the data path: a guard
 // process with the policy the operator rendered, in front of a small local OpenAI-compatible model,
 // answering benign and malicious prompts. Ctrl-C (or the end, when not on a terminal) tears it down.
-import '../../test/cluster/node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -2,7 +2,7 @@
 // install our CRDs, and hand each test a fresh namespace that enforces the restricted Pod Security
 // Standard. The cluster is left running after the tests so reruns start in under a second; namespaces
 // are deleted by their `cleanup`.
-import './node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';

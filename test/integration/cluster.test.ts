@@ -2,7 +2,7 @@
 // run in the API server, kube-controller-manager and kwok take a Deployment to Ready pods, and the
 // PodSecurity admission plugin enforces the restricted standard.
 // Before @kubernetes/client-node: see the file for why.
-import '../cluster/node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {

@@ -11,7 +11,7 @@
 //   kwok, so this is how the chart's permissions meet the real operator;
 // - the profile installer, also run locally as its ServiceAccount, reads the operator's ConfigMap;
 // - `helm uninstall` leaves nothing behind but the CRDs.
-import '../cluster/node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

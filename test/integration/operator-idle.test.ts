@@ -2,7 +2,7 @@
 // relists every informer; and a field someone else takes from it is taken back. Writes are counted by
 // the operator's own request metric (bulwark_operator_api_requests_total by verb), scraped over HTTP
 // exactly as Prometheus would.
-import '../cluster/node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Label } from '../../operator/constants.ts';

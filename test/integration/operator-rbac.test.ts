@@ -2,7 +2,7 @@
 // to a ServiceAccount exactly as the chart binds them (--namespaces mode), SubjectAccessReviews show
 // what that account may and may not do, and an operator running with the account's token converges
 // an LlmDeployment without a single 403, so the rules are also enough.
-import '../cluster/node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';

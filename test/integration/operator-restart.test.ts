@@ -1,7 +1,7 @@
 // The operator as a real process (`bulwark operator`), two replicas with leader election: one works,
 // the other waits; SIGTERM hands the Lease over at once; SIGKILL in the middle of a rollout, with the
 // world changing while nobody watches, is recovered from by the next leader.
-import '../cluster/node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';

@@ -1,6 +1,6 @@
 // Shared by the operator integration tests (test/integration/operator*.test.ts) and bench/operator:
 // a client acting as the user (its own field manager), builders for our custom resources, and waits.
-import '../cluster/node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import { Writable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {

@@ -1,7 +1,7 @@
 // The operator against the real local control plane (kube-apiserver, etcd, kube-controller-manager,
 // kube-scheduler, kwok nodes): it runs in-process, watches one fresh namespace that enforces Pod Security
 // `restricted`, and every assertion reads what the API server holds.
-import '../cluster/node20-compat.ts';
+import '../../shared/node20-compat.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Annotation, ContainerName, Label, Reason } from '../../operator/constants.ts';
