@@ -149,7 +149,8 @@ export function mergeOutput(records: readonly AnalysisRecord[]): AnalysisRecord 
     for (const e of r.errors) if (!merged.errors.includes(e)) merged.errors.push(e);
     merged.latencyMs += r.latencyMs;
     if (r.scannerLatencyMs) {
-      const into = (merged.scannerLatencyMs ??= {});
+      merged.scannerLatencyMs ??= {};
+      const into = merged.scannerLatencyMs;
       for (const [k, v] of Object.entries(r.scannerLatencyMs)) into[k] = (into[k] ?? 0) + v;
     }
   }

@@ -40,8 +40,8 @@ class KeywordFilter {
 
   constructor(keywords: readonly string[]) {
     const unique = [...new Set(keywords)].sort((a, b) => b.length - a.length);
-    const escape = (k: string) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    this.re = new RegExp(unique.map(escape).join('|') || '(?!)', 'g');
+    const escapeRegExp = (k: string) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.re = new RegExp(unique.map(escapeRegExp).join('|') || '(?!)', 'g');
     for (const k of unique)
       this.within.set(
         k,
