@@ -96,14 +96,8 @@ export const SecurityProfiles = {
   spoSeccompDir: 'operator',
 } as const;
 
-export const ConditionType = {
-  Ready: 'Ready',
-  Progressing: 'Progressing',
-  Degraded: 'Degraded',
-  PolicyValid: 'PolicyValid',
-  /** On GuardrailPolicy. */
-  Valid: 'Valid',
-} as const;
+/** Condition types are part of the API (api/v1alpha1); re-exported so operator code finds every name here. */
+export { ConditionType } from '../api/v1alpha1/index.ts';
 
 export const Reason = {
   Available: 'Available',

@@ -9,5 +9,6 @@ export const ConditionType = {
   Progressing: 'Progressing',
   Degraded: 'Degraded',
   PolicyValid: 'PolicyValid',
+  /** On GuardrailPolicy. */
   Valid: 'Valid',
 } as const;
