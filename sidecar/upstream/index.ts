@@ -58,19 +58,28 @@ export const HOP_BY_HOP = new Set([
 ]);
 
 /** Copies headers minus hop-by-hop ones (and any the Connection header names) and minus `drop`. */
+const NONE: ReadonlySet<string> = new Set();
+
 export function forwardableHeaders(
   headers: IncomingHttpHeaders,
-  drop: ReadonlySet<string> = new Set(),
+  drop: ReadonlySet<string> = NONE,
 ): Record<string, string> {
-  const named = new Set(
-    String(headers.connection ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  // Most requests name nothing in Connection (or only keep-alive): skip building a set for them.
+  const connection = headers.connection;
+  const named =
+    connection === undefined || connection === 'keep-alive' || connection === 'close'
+      ? NONE
+      : new Set(
+          String(connection)
+            .split(',')
+            .map((s) => s.trim().toLowerCase())
+            .filter(Boolean),
+        );
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
+  for (const name in headers) {
+    const value = headers[name];
+    // Node and undici hand over lower-case names already; the check keeps other callers safe.
+    const lower = name === name.toLowerCase() ? name : name.toLowerCase();
     if (value === undefined || HOP_BY_HOP.has(lower) || named.has(lower) || drop.has(lower)) continue;
     out[lower] = Array.isArray(value) ? value.join(', ') : value;
   }
