@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { createLogger } from '../../shared/logging.ts';
 import { Informer } from './informer.ts';
 import { type KObject, type KubeClient, knownResource } from './kube.ts';
-import { secretDigests } from './reconciler.ts';
+import { keepOwnManagedFields, secretDigests } from './reconciler.ts';
 
 // Handler failures are logged; keep them out of the test output.
 const log = createLogger({ service: 'test', stream: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -114,5 +114,35 @@ describe('secretDigests', () => {
     const digest = (out.data as Record<string, string>).token!;
     assert.match(digest, /^[0-9a-f]{64}$/);
     assert.ok(!JSON.stringify(out).includes(Buffer.from('hunter2').toString('base64')));
+  });
+});
+
+describe('keepOwnManagedFields', () => {
+  test("keeps only a digest of the operator's Apply entry, and is idempotent", () => {
+    const obj: KObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 's',
+        managedFields: [
+          {
+            manager: 'bulwark-operator',
+            operation: 'Apply',
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:spec': {} },
+          },
+          { manager: 'kube-controller-manager', operation: 'Update', fieldsV1: { 'f:status': {} } },
+        ],
+      },
+    };
+    const once = keepOwnManagedFields(obj);
+    assert.equal(once.metadata.managedFields?.length, 1);
+    assert.equal(once.metadata.managedFields?.[0]?.fieldsType, 'bulwark/sha256');
+    assert.deepEqual(keepOwnManagedFields(once), once);
+    const other = keepOwnManagedFields({
+      ...obj,
+      metadata: { ...obj.metadata, managedFields: [{ ...obj.metadata.managedFields![0]!, fieldsV1: {} }] },
+    });
+    assert.notEqual(other.metadata.managedFields?.[0]?.fieldsV1, once.metadata.managedFields?.[0]?.fieldsV1);
   });
 });

@@ -57,6 +57,8 @@ import { computeStatus, deploymentFacts, type LlmFacts, transitionEvents } from 
 
 interface ApplyResult {
   outcome: 'applied' | 'skipped' | 'conflict' | 'error';
+  /** For applied objects: new, changed (desired state moved) or drift (someone took our fields). */
+  why?: string;
   object?: KObject;
   message?: string;
 }
@@ -150,16 +152,18 @@ export function secretDigests(secret: KObject): KObject {
 }
 
 /**
- * Informer transforms that shrink the cache: managedFields are often the largest part of an object,
- * and the reconciler reads only its own Apply entry (drift detection), and only on children.
+ * Informer transforms that shrink the cache: managedFields are often the largest part of an object, and
+ * the reconciler only needs to know whether its own Apply entry changed (drift detection). Children
+ * keep just that entry, reduced to a digest (fieldsType `bulwark/sha256`).
  */
 export function keepOwnManagedFields(obj: KObject): KObject {
   const entries = obj.metadata.managedFields;
   if (!entries) return obj;
-  const ours = entries.filter(
-    (m) => m.manager === FIELD_MANAGER && m.operation === 'Apply' && !m.subresource,
-  );
-  return { ...obj, metadata: { ...obj.metadata, managedFields: ours } };
+  const fp = ownedFieldsFingerprint(obj);
+  const managedFields = fp
+    ? [{ manager: FIELD_MANAGER, operation: 'Apply', fieldsType: DIGEST_FIELDS_TYPE, fieldsV1: fp }]
+    : [];
+  return { ...obj, metadata: { ...obj.metadata, managedFields } };
 }
 
 export function dropManagedFields(obj: KObject): KObject {
@@ -173,8 +177,12 @@ function ownedFieldsFingerprint(obj: KObject): string | undefined {
   const entry = obj.metadata.managedFields?.find(
     (m) => m.manager === FIELD_MANAGER && m.operation === 'Apply' && !m.subresource,
   );
-  return entry ? sha(canonicalJson(entry.fieldsV1 ?? null)) : undefined;
+  if (!entry) return undefined;
+  if (entry.fieldsType === DIGEST_FIELDS_TYPE) return entry.fieldsV1 as string;
+  return sha(canonicalJson(entry.fieldsV1 ?? null));
 }
+
+const DIGEST_FIELDS_TYPE = 'bulwark/sha256';
 
 export class LlmReconciler {
   readonly #d: ReconcilerDeps;
@@ -188,7 +196,32 @@ export class LlmReconciler {
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
     this.#build = deps.build ?? buildDesiredState;
-    for (const o of deps.owned) this.#ownedByKind.set(`${o.kind.apiVersion}/${o.kind.kind}`, o);
+    for (const o of deps.owned) {
+      this.#ownedByKind.set(`${o.kind.apiVersion}/${o.kind.kind}`, o);
+      // Forget our copy of a write as soon as the informer has caught up with it.
+      const seen = (obj: KObject) => this.#caughtUp(objKey(obj), obj);
+      o.informer.on({
+        add: seen,
+        update: (_, obj) => seen(obj),
+        delete: (obj) => this.#recent.delete(objKey(obj)),
+      });
+    }
+    const seenLlm = (obj: KObject) =>
+      this.#caughtUp(`llm/${obj.metadata.namespace}/${obj.metadata.name}`, obj);
+    deps.llms.on({ add: seenLlm, update: (_, obj) => seenLlm(obj) });
+  }
+
+  #caughtUp(key: string, cached: KObject): void {
+    const recent = this.#recent.get(key);
+    if (recent && newer(cached, recent) === cached) this.#recent.delete(key);
+  }
+
+  /** Keeps our copy of a write, trimmed like the informer's (so it costs what a cache entry costs). */
+  #remember(key: string, written: KObject): void {
+    this.#recent.set(
+      key,
+      key.startsWith('llm/') ? dropManagedFields(written) : keepOwnManagedFields(written),
+    );
   }
 
   #now(): number {
@@ -326,7 +359,7 @@ export class LlmReconciler {
     // refers to the Deployment (Service, PDB, HPA) is applied first, in parallel; the Deployment last,
     // and only if all of that succeeded: no pod without its policy or its NetworkPolicy. Objects
     // missing from the cache are looked up in parallel before anything is written.
-    let wrote = 0;
+    const changedChildren: string[] = [];
     const isDeployment = (o: KObject) => o.kind === 'Deployment' && o.apiVersion === 'apps/v1';
     const phases = [desired.filter((o) => !isDeployment(o)), desired.filter(isDeployment)];
     let found: Lookup[];
@@ -351,7 +384,8 @@ export class LlmReconciler {
         if (result.outcome === 'conflict') facts.conflicts.push(`${obj.kind}/${obj.metadata.name}`);
         if (result.outcome === 'error')
           facts.applyErrors.push(`${obj.kind}/${obj.metadata.name}: ${result.message}`);
-        if (result.outcome === 'applied') wrote++;
+        if (result.outcome === 'applied' && result.why !== 'new')
+          changedChildren.push(`${obj.kind}/${obj.metadata.name}`);
         if (isDeployment(obj) && result.object && result.outcome !== 'conflict') {
           facts.deployment = deploymentFacts(result.object);
           currentDeployment = result.object;
@@ -359,14 +393,16 @@ export class LlmReconciler {
       });
       if (facts.conflicts.length > 0 || facts.applyErrors.length > 0) break;
     }
-    if (wrote > 0) {
-      log.info('applied', { objects: wrote });
+    // An Event when existing children change (a new spec, a policy, taken-back drift); creating them
+    // is what Progressing already says, and one more write per new LlmDeployment does not scale.
+    if (changedChildren.length > 0) {
+      log.info('updated children', { objects: changedChildren });
       // Events are hints for humans; they are not worth a round trip in the reconcile's path.
       void this.#d.events.emit(raw, {
         type: 'Normal',
         reason: EventReason.Applied,
         action: 'Apply',
-        note: `applied ${wrote} of ${desired.length} objects`,
+        note: `updated ${changedChildren.join(', ')}`,
       });
     }
 
@@ -538,11 +574,11 @@ export class LlmReconciler {
         fieldManager: FIELD_MANAGER,
         force: current !== undefined,
       });
-      this.#recent.set(key, result);
+      this.#remember(key, result);
       const fp = ownedFieldsFingerprint(result);
       if (fp) this.#fields.set(key, fp);
       count('applied');
-      return { outcome: 'applied', object: result };
+      return { outcome: 'applied', object: result, why };
     } catch (err) {
       if (isConflict(err))
         throw new ConflictError(`${desired.kind}/${desired.metadata.name}: ${(err as Error).message}`);
@@ -658,7 +694,7 @@ export class LlmReconciler {
       },
       { fieldManager: FIELD_MANAGER, force: true, subresource: 'status' },
     );
-    this.#recent.set(`llm/${raw.metadata.namespace}/${raw.metadata.name}`, result);
+    this.#remember(`llm/${raw.metadata.namespace}/${raw.metadata.name}`, result);
     for (const event of transitionEvents(raw.status ? previous : undefined, next)) {
       void this.#d.events.emit(raw, event);
     }

@@ -267,11 +267,8 @@ describe('transitionEvents', () => {
     );
   });
 
-  test('the first status of a healthy deployment announces its policy and nothing else', () => {
+  test('the first status of a healthy deployment emits nothing: creation is not a policy change', () => {
     const first = computeStatus(facts(), undefined, T0);
-    assert.deepEqual(
-      transitionEvents(undefined, first).map((e) => e.reason),
-      [EventReason.PolicyRolledOut],
-    );
+    assert.deepEqual(transitionEvents(undefined, first), []);
   });
 });

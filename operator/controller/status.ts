@@ -357,7 +357,8 @@ export function transitionEvents(
       note: degraded.message,
     });
   }
-  if (next.policy && next.policy.hash !== previous?.policy?.hash) {
+  // A policy *change* reaching the pods; the first rollout of a new LlmDeployment is not one.
+  if (next.policy && previous?.policy && next.policy.hash !== previous.policy.hash) {
     events.push({
       type: 'Normal',
       reason: EventReason.PolicyRolledOut,
