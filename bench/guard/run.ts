@@ -1,6 +1,6 @@
 /**
  * Guard latency and throughput benchmark; see METHOD.md. Usage:
- *   node --import tsx bench/guard/run.ts [--duration 10] [--connections 16] [--json out.json]
+ *   node --import tsx bench/guard/run.ts [--rounds 3] [--duration 5] [--connections 16] [--json out.json]
  *     [--profile DIR]   the guard runs under `node --cpu-prof` and writes its profile into DIR
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -12,12 +12,14 @@ import autocannon from 'autocannon';
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '16' },
     json: { type: 'string' },
     profile: { type: 'string' },
   },
 });
+const rounds = Number(values.rounds);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 
@@ -158,34 +160,49 @@ try {
     });
   }
   const idleRss = rssMiB(guard.child.pid!);
-  const direct$ = await cpuPerRequest({ upstream: upstream.child.pid!, loadGenerator: process.pid }, () =>
-    load(direct, body),
-  );
-  const directRun = direct$.result;
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  // Rounds of direct, guarded and floor load back to back: a burst of other work on the machine hits one
+  // round, and the median over rounds (ratios taken within a round) discounts it.
+  type Loaded = Awaited<ReturnType<typeof load>>;
+  const runs: {
+    direct: Loaded;
+    guard: Loaded;
+    floor: Loaded;
+    cpu: Record<string, Record<string, number>>;
+  }[] = [];
   let peakRss = 0;
-  const guard$ = await cpuPerRequest(
-    { guard: guard.child.pid!, upstream: upstream.child.pid!, loadGenerator: process.pid },
-    () =>
-      load(guarded, body, () => {
-        peakRss = Math.max(peakRss, rssMiB(guard.child.pid!));
-      }),
-  );
-  const guardRun = guard$.result;
-  const floor$ = await cpuPerRequest(
-    { floor: floor.child.pid!, upstream: upstream.child.pid!, loadGenerator: process.pid },
-    () => load(floored, body),
-  );
-  const floorRun = floor$.result;
+  for (let round = 0; round < rounds; round++) {
+    const d = await cpuPerRequest({ upstream: upstream.child.pid!, loadGenerator: process.pid }, () =>
+      load(direct, body),
+    );
+    const g = await cpuPerRequest(
+      { guard: guard.child.pid!, upstream: upstream.child.pid!, loadGenerator: process.pid },
+      () =>
+        load(guarded, body, () => {
+          peakRss = Math.max(peakRss, rssMiB(guard.child.pid!));
+        }),
+    );
+    const f = await cpuPerRequest(
+      { floor: floor.child.pid!, upstream: upstream.child.pid!, loadGenerator: process.pid },
+      () => load(floored, body),
+    );
+    runs.push({
+      direct: d.result,
+      guard: g.result,
+      floor: f.result,
+      cpu: { direct: d.cpuMsPerRequest, guarded: g.cpuMsPerRequest, floor: f.cpuMsPerRequest },
+    });
+  }
+  const med = (pick: (r: (typeof runs)[number]) => number) => median(runs.map(pick));
   // Interleaved so machine noise hits all alike.
   const seqDirect: { p50: number; p99: number }[] = [];
   const seqGuard: { p50: number; p99: number }[] = [];
   const seqFloor: { p50: number; p99: number }[] = [];
   for (let round = 0; round < 5; round++) {
-    seqDirect.push(await sequential(direct, body, 200));
-    seqGuard.push(await sequential(guarded, body, 200));
-    seqFloor.push(await sequential(floored, body, 200));
+    seqDirect.push(await sequential(direct, body, 500));
+    seqGuard.push(await sequential(guarded, body, 500));
+    seqFloor.push(await sequential(floored, body, 500));
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const seq = {
     directP50Ms: median(seqDirect.map((r) => r.p50)),
     directP99Ms: median(seqDirect.map((r) => r.p99)),
@@ -204,24 +221,27 @@ try {
     cpus: cpus().length,
     loadAverage1m: loadavg()[0],
     connections,
+    rounds,
     durationSeconds: duration,
-    direct: directRun,
-    guard: guardRun,
-    loadAddedP50Ms: guardRun.p50 - directRun.p50,
-    loadAddedP99Ms: guardRun.p99 - directRun.p99,
-    throughputRatio: guardRun.rps / directRun.rps,
-    cpuMsPerRequest: {
-      direct: direct$.cpuMsPerRequest,
-      guarded: guard$.cpuMsPerRequest,
-      floor: floor$.cpuMsPerRequest,
+    rps: {
+      direct: med((r) => r.direct.rps),
+      guard: med((r) => r.guard.rps),
+      floor: med((r) => r.floor.rps),
     },
-    floor: {
-      rps: floorRun.rps,
-      throughputRatio: floorRun.rps / directRun.rps,
-      addedP50Ms: seq.floorP50Ms - seq.directP50Ms,
-      addedP99Ms: seq.floorP99Ms - seq.directP99Ms,
+    throughputRatio: med((r) => r.guard.rps / r.direct.rps),
+    floorThroughputRatio: med((r) => r.floor.rps / r.direct.rps),
+    cpuMsPerRequest: {
+      guard: med((r) => r.cpu.guarded!.guard!),
+      floor: med((r) => r.cpu.floor!.floor!),
+      upstream: med((r) => r.cpu.direct!.upstream!),
+      guardOverFloor: med((r) => r.cpu.guarded!.guard! / r.cpu.floor!.floor!),
+    },
+    floorAdded: {
+      p50Ms: seq.floorP50Ms - seq.directP50Ms,
+      p99Ms: seq.floorP99Ms - seq.directP99Ms,
     },
     guardRssMiB: { idle: Math.round(idleRss), peakUnderLoad: Math.round(peakRss) },
+    perRound: runs,
   };
   console.log(JSON.stringify(report, null, 2));
   if (values.json) await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
