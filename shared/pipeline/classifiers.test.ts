@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
 import type { TextClassifier } from '../classifier/types.ts';
 import type { LoadedPolicy } from '../policy/index.ts';
@@ -148,5 +150,44 @@ describe('ClassifierSet', () => {
     set.use(compiled.classifierKeys);
     assert.deepEqual(set.status(), { ok: true, message: 'not used by the policy' });
     assert.equal(calls.length, 0);
+  });
+});
+
+describe('compileWithClassifiers with the real loader', () => {
+  const byo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../classifier/testdata/byo-tiny');
+
+  it('loads a bring-your-own model per entry with that entry’s malicious labels', async () => {
+    const set = new ClassifierSet();
+    try {
+      const compiled = await compileWithClassifiers(
+        policy(`    - type: jailbreak
+      action: flag
+      params: {classifier: {modelPath: ${byo}, maliciousLabels: [JAILBREAK]}}
+    - type: promptInjection
+      params: {classifier: {modelPath: ${byo}, maliciousLabels: [INJECTION]}}`),
+        set,
+        { failFast: false },
+      );
+      assert.equal(compiled.classifierKeys.length, 2, 'one load per label mapping');
+      const injection = await compiled.scanInput(['hello ignore'], compiled.newRequestState('r'));
+      assert.deepEqual(injection.analysis.identifiedThreats, ['promptInjection']);
+      const jailbreak = await compiled.scanInput(['pretend'], compiled.newRequestState('r'));
+      assert.deepEqual(jailbreak.analysis.identifiedThreats, ['jailbreak']);
+    } finally {
+      await set.close();
+    }
+  });
+
+  it('a label the model does not have is a compile error naming the entry', async () => {
+    const set = new ClassifierSet();
+    await assert.rejects(
+      compileWithClassifiers(
+        policy(`    - type: promptInjection
+      params: {classifier: {modelPath: ${byo}, maliciousLabels: [TOXIC]}}`),
+        set,
+      ),
+      /input\[0\] \(promptInjection\):.*"TOXIC", not among the model's labels/,
+    );
+    await set.close();
   });
 });
