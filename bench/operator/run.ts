@@ -11,10 +11,14 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { GuardrailPolicy, LlmDeployment } from '../../api/v1alpha1/index.ts';
 import { Informer } from '../../operator/controller/informer.ts';
-import type { KObject, Resource } from '../../operator/controller/kube.ts';
+import { type KObject, KubeClient, type Resource } from '../../operator/controller/kube.ts';
 import { countWrites } from '../../operator/controller/metrics.ts';
+import type { ValidPolicy } from '../../operator/controller/policy.ts';
+import { buildDesiredState, secretsHash } from '../../operator/desired/index.ts';
 import { createLogger } from '../../shared/logging.ts';
+import { policyHash } from '../../shared/policy/index.ts';
 import { createTestNamespace, ensureCluster, pinnedVersions } from '../../test/cluster/index.ts';
 import {
   condition,
@@ -36,6 +40,7 @@ const { values } = parseArgs({
     cluster: { type: 'string', default: 'bulwark-bench' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    baseline: { type: 'boolean', default: false },
   },
 });
 const COUNT = Number(values.count);
@@ -182,7 +187,6 @@ async function main() {
   const cluster = await ensureCluster(values.cluster);
   await installTestCrds(cluster.kc);
   const user = new User(cluster.kc);
-  const nodeRes: Resource = { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
   const nodes = Math.ceil((COUNT * 1.2) / 1500);
   for (let i = 0; i < nodes; i++) {
     await user.client.apply(kwokNode(`bench-node-${i}`), { fieldManager: 'bulwark-bench', force: true });
@@ -203,6 +207,12 @@ async function main() {
 
   const policyNames = Array.from({ length: POLICIES }, (_, i) => `policy-${i}`);
   for (const p of policyNames) await user.apply(policyObject(ns.name, p, regexPolicy(`P${p.slice(7)}X`)));
+
+  if (values.baseline) {
+    await baseline(user, ns.name, policyNames, loadAverageAtStart);
+    if (!values.keep) await cleanup(user, ns, nodes);
+    return;
+  }
 
   const llms = new Informer({ client: user.client, resource: R.llm, namespaces: [ns.name], log: quiet });
   llms.start();
@@ -318,12 +328,93 @@ async function main() {
   await llms.stop();
   op.child.kill('SIGTERM');
   await once(op.child, 'exit');
-  if (!values.keep) {
-    await ns.cleanup();
-    for (let i = 0; i < nodes; i++) {
-      await user.client.delete(nodeRes, undefined, `bench-node-${i}`).catch(() => {});
+  if (!values.keep) await cleanup(user, ns, nodes);
+}
+
+const NODE: Resource = { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
+
+async function cleanup(user: User, ns: { cleanup(): Promise<void> }, nodes: number): Promise<void> {
+  await ns.cleanup();
+  for (let i = 0; i < nodes; i++) {
+    await user.client.delete(NODE, undefined, `bench-node-${i}`).catch(() => {});
+  }
+}
+
+/**
+ * The same children, applied by the harness itself with the operator's apply order and concurrency,
+ * and no operator: what the API server, the controllers and kwok need for this many objects. The
+ * operator's convergence time divided by this is its overhead.
+ */
+async function baseline(user: User, namespace: string, policyNames: string[], loadAverageAtStart: number[]) {
+  let requests = 0;
+  const client = new KubeClient(user.kc, { observe: () => requests++ });
+  const deployments = new Informer({ client, resource: R.deployment, namespaces: [namespace], log: quiet });
+  deployments.start();
+  await deployments.waitForSync();
+  const policies = new Map<string, ValidPolicy>();
+  for (const name of policyNames) {
+    const raw = await user.get(R.policy, namespace, name);
+    const parsed = GuardrailPolicy.parse({ ...raw, status: undefined });
+    policies.set(name, { ...parsed, hash: policyHash(parsed.spec) });
+  }
+  const config = {
+    guardImage: 'ghcr.io/bulwark-dev/guard:bench',
+    securityProfilesOperator: false,
+    serviceMonitor: false,
+  };
+  const names = Array.from({ length: COUNT }, (_, i) => `llm-${String(i).padStart(4, '0')}`);
+  const t0 = Date.now();
+  requests = 0;
+  await pool(names, Number(values.workers), async (name) => {
+    const policy = policyNames[Number(name.slice(4)) % POLICIES]!;
+    const created = await client.apply(llmObject(namespace, name, llmSpec(policy)), {
+      fieldManager: 'bulwark-bench',
+      force: true,
+    });
+    const llm = LlmDeployment.parse({ ...created, status: undefined });
+    const objects = buildDesiredState(
+      llm,
+      { policy: policies.get(policy)!, secretsHash: secretsHash(llm, new Map()) },
+      config,
+    );
+    const isDeployment = (o: { kind: string }) => o.kind === 'Deployment';
+    for (const phase of [objects.filter((o) => !isDeployment(o)), objects.filter(isDeployment)]) {
+      await Promise.all(
+        phase.map((o) => client.apply(o as KObject, { fieldManager: 'bulwark-bench', force: false })),
+      );
+    }
+  });
+  const appliedMs = Date.now() - t0;
+  log(
+    `applied ${COUNT} LlmDeployments' children in ${(appliedMs / 1000).toFixed(1)} s; waiting for Available`,
+  );
+  const available = (d: KObject) => {
+    const st = d.status as { availableReplicas?: number; observedGeneration?: number } | undefined;
+    return (st?.availableReplicas ?? 0) >= 1 && st?.observedGeneration === d.metadata.generation;
+  };
+  let ready = 0;
+  let lastLog = 0;
+  while (ready < COUNT && Date.now() - t0 < 15 * 60_000) {
+    await sleep(250);
+    ready = deployments.list(namespace).filter(available).length;
+    if (Date.now() - lastLog > 5000 || ready === COUNT) {
+      lastLog = Date.now();
+      log(`${ready}/${COUNT} Deployments available after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   }
+  const result = {
+    mode: 'baseline',
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, loadAverageAtStart, loadAverageAtEnd: loadavg() },
+    count: COUNT,
+    concurrency: Number(values.workers),
+    applySeconds: appliedMs / 1000,
+    availableSeconds: (Date.now() - t0) / 1000,
+    requests,
+  };
+  await deployments.stop();
+  console.log(JSON.stringify(result, null, 2));
+  if (values.json) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
 }
 
 main().catch((err) => {

@@ -40,7 +40,7 @@ export const R = {
 /** What a user does: apply with their own field manager, read back, delete. */
 export class User {
   readonly client: KubeClient;
-  constructor(kc: KubeConfig) {
+  constructor(readonly kc: KubeConfig) {
     this.client = new KubeClient(kc);
   }
 
