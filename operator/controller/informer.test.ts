@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { createLogger } from '../../shared/logging.ts';
 import { Informer } from './informer.ts';
 import { type KObject, type KubeClient, knownResource } from './kube.ts';
-import { keepOwnManagedFields, secretDigests } from './reconciler.ts';
+import { keepOwnManagedFields, secretDigests, trimChild } from './reconciler.ts';
 
 // Handler failures are logged; keep them out of the test output.
 const log = createLogger({ service: 'test', stream: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -144,5 +144,38 @@ describe('keepOwnManagedFields', () => {
       metadata: { ...obj.metadata, managedFields: [{ ...obj.metadata.managedFields![0]!, fieldsV1: {} }] },
     });
     assert.notEqual(other.metadata.managedFields?.[0]?.fieldsV1, once.metadata.managedFields?.[0]?.fieldsV1);
+  });
+});
+
+describe('trimChild', () => {
+  test('keeps metadata, status, Deployment replicas and template metadata, policy ConfigMap data', () => {
+    const dep = trimChild({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', annotations: { a: 'b' } },
+      spec: {
+        replicas: 2,
+        selector: {},
+        template: { metadata: { annotations: { h: '1' } }, spec: { containers: [] } },
+      },
+      status: { readyReplicas: 2 },
+    });
+    assert.deepEqual(dep.spec, { replicas: 2, template: { metadata: { annotations: { h: '1' } } } });
+    assert.deepEqual(dep.status, { readyReplicas: 2 });
+    assert.deepEqual(dep.metadata.annotations, { a: 'b' });
+    const policyCm = trimChild({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'p', labels: { 'bulwark.dev/policy-hash': 'x' } },
+      data: { 'policy.yaml': 'spec: {}' },
+    });
+    assert.deepEqual(policyCm.data, { 'policy.yaml': 'spec: {}' });
+    const svc = trimChild({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's' },
+      spec: { ports: [] },
+    });
+    assert.deepEqual(Object.keys(svc).sort(), ['apiVersion', 'kind', 'metadata']);
   });
 });

@@ -15,11 +15,11 @@ import { OperatorMetrics } from './metrics.ts';
 import { createPolicyValidator, type PolicyValidatorOptions } from './policy.ts';
 import {
   dropManagedFields,
-  keepOwnManagedFields,
   LlmReconciler,
   type OwnedResource,
   PolicyReconciler,
   secretDigests,
+  trimChild,
 } from './reconciler.ts';
 import { type RunningServer, startMetricsServer, startProbeServer } from './server.ts';
 
@@ -251,7 +251,7 @@ export class Operator {
           ...(resource.namespaced ? scoped : {}),
           resource,
           labelSelector: `${Label.managedBy}=${MANAGED_BY}`,
-          transform: keepOwnManagedFields,
+          transform: trimChild,
         }),
       });
     }

@@ -166,6 +166,28 @@ export function keepOwnManagedFields(obj: KObject): KObject {
   return { ...obj, metadata: { ...obj.metadata, managedFields } };
 }
 
+/**
+ * The cache entry of a child: only what the reconciler reads. Metadata (labels, owner references, our
+ * applied-hash annotation, our managed-fields digest), status, a Deployment's replicas and pod-template
+ * metadata (the policy it runs), and a policy ConfigMap's data (to recover the last valid policy).
+ * Everything else is what we applied ourselves and is never read back, so it is not kept: at 1,000
+ * LlmDeployments this is most of the operator's memory.
+ */
+export function trimChild(obj: KObject): KObject {
+  const { apiVersion, kind } = obj;
+  const out: KObject = { apiVersion, kind, metadata: keepOwnManagedFields(obj).metadata };
+  if (obj.status !== undefined) out.status = obj.status;
+  if (kind === 'Deployment') {
+    const spec = (obj.spec ?? {}) as { replicas?: number; template?: { metadata?: unknown } };
+    out.spec = {
+      ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
+      template: { metadata: spec.template?.metadata ?? {} },
+    };
+  }
+  if (kind === 'ConfigMap' && obj.metadata.labels?.[Label.policyHash]) out.data = obj.data;
+  return out;
+}
+
 export function dropManagedFields(obj: KObject): KObject {
   if (!obj.metadata.managedFields) return obj;
   const { managedFields: _, ...metadata } = obj.metadata;
