@@ -8,6 +8,7 @@ import { CONTROLLER_NAME, DEFAULT_GUARD_IMAGE, Label, MANAGED_BY } from '../cons
 import { type OperatorConfig, ownedKinds } from '../desired/index.ts';
 import { Controller } from './controller.ts';
 import { EventRecorder } from './events.ts';
+import { compileCheck, datasetGate } from './gate.ts';
 import { Informer } from './informer.ts';
 import { type KObject, KubeClient, knownResource, type Resource } from './kube.ts';
 import { LeaderElector } from './leader.ts';
@@ -258,6 +259,8 @@ export class Operator {
     this.#informers = [llms, policies, secrets, ...owned.map((o) => o.informer)];
 
     const validator = createPolicyValidator({
+      compile: compileCheck,
+      datasetGate,
       readDataset: async (namespace, name, key) => {
         try {
           const cm = await this.client.get(res('v1', 'ConfigMap'), namespace, name);

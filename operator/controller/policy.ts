@@ -91,7 +91,16 @@ export function createPolicyValidator(opts: PolicyValidatorOptions = {}): Policy
         message: `validation dataset ConfigMap ${ref.name} (key ${ref.key}) not found in ${namespace}`,
       };
     }
-    const evaluation = await opts.datasetGate(policy.spec, dataset);
+    let evaluation: EvaluationFigures;
+    try {
+      evaluation = await opts.datasetGate(policy.spec, dataset);
+    } catch (err) {
+      return {
+        valid: false,
+        reason: Reason.ValidationFailed,
+        message: `the dataset gate could not evaluate the policy: ${(err as Error).message}`,
+      };
+    }
     const failures: string[] = [];
     if (evaluation.tpr < gate.minDetectionRate) {
       failures.push(`detection rate ${evaluation.tpr.toFixed(3)} < ${gate.minDetectionRate}`);

@@ -1,0 +1,94 @@
+// The policy checks that need the scanner pipeline: compiling the policy as the guard will, and the
+// dataset gate (spec.validation: evaluate the input chain on labelled prompts before any pod sees the
+// policy). They run in a short-lived worker thread: the pipeline's modules and tables (tokenizers,
+// language profiles, classifiers) cost ~80 MiB, which the operator should not keep for checks it runs
+// once per policy change. Verdicts are cached by the validator (policy.ts).
+import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { EvaluationFigures, GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
+import type { DatasetGate, PolicyCompiler } from './policy.ts';
+
+/**
+ * Compiles the policy with shared/pipeline (scanner parameters, actions per scanner, output-only
+ * scanners...). The classifier is switched off for this check: whether its model is present is the
+ * guard's to decide when it loads the policy, and the operator does not ship models.
+ */
+export async function compileInProcess(spec: GuardrailPolicySpec): Promise<void> {
+  const { compilePolicy, withoutClassifier } = await import('../../shared/pipeline/index.ts');
+  compilePolicy({ name: 'validation', hash: 'validation', spec: withoutClassifier(spec) });
+}
+
+/**
+ * Evaluates the policy's input chain on the dataset, with the classifiers it asks for. If a classifier
+ * cannot be loaded the gate fails (closed) rather than judging the policy on heuristics alone, whose
+ * figures would not be the guard's: a policy that cannot be validated does not replace the running one.
+ */
+export async function gateInProcess(spec: GuardrailPolicySpec, jsonl: string): Promise<EvaluationFigures> {
+  const [{ evaluatePolicy, parseDataset }, pipeline, { ClassifierSet }] = await Promise.all([
+    import('../../shared/eval/index.ts'),
+    import('../../shared/pipeline/index.ts'),
+    import('../../shared/pipeline/classifiers.ts'),
+  ]);
+  const rows = parseDataset(jsonl);
+  if (rows.length === 0) throw new Error('the dataset has no rows');
+  const set = new ClassifierSet();
+  try {
+    let deps = {};
+    if (pipeline.policyWantsClassifier(spec)) {
+      const { classifiers, errors } = await set.prepare(spec);
+      if (errors.size > 0) {
+        throw new Error(
+          `the classifier the policy asks for is not available to the operator (${[...new Set(errors.values())].join('; ')})`,
+        );
+      }
+      deps = { classifiers };
+    }
+    const compiled = pipeline.compilePolicy({ name: 'validation', hash: 'validation', spec }, deps, {
+      failFast: true,
+    });
+    const figures = await evaluatePolicy(compiled, rows);
+    return {
+      n: figures.n,
+      tpr: figures.tpr,
+      fpr: figures.fpr,
+      precision: figures.precision,
+      f1: figures.f1,
+      evaluatedAt: `${new Date().toISOString().slice(0, 19)}Z`,
+      datasetHash: createHash('sha256').update(jsonl).digest('hex').slice(0, 16),
+    } satisfies EvaluationFigures;
+  } finally {
+    await set.close();
+  }
+}
+
+function inWorker<T>(task: {
+  kind: 'compile' | 'gate';
+  spec: GuardrailPolicySpec;
+  dataset?: string;
+}): Promise<T> {
+  // Compiled to dist/, the worker is gate-worker.js. From sources (tsx), a worker does not inherit the
+  // TypeScript loader on Node 20, so a small bootstrap registers it first.
+  const source = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./gate-worker.${source ? 'ts' : 'js'}`, import.meta.url);
+  const worker = source
+    ? new Worker(
+        `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
+        { eval: true, workerData: task, execArgv: [] },
+      )
+    : // The process's own flags (e.g. --input-type) are not the worker's business.
+      new Worker(entry, { workerData: task, execArgv: [] });
+  return new Promise<T>((resolve, reject) => {
+    worker.once('message', (m: { ok: boolean; value?: T; error?: string }) =>
+      m.ok ? resolve(m.value as T) : reject(new Error(m.error)),
+    );
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the policy check worker exited with code ${code}`));
+    });
+  });
+}
+
+export const compileCheck: PolicyCompiler = (spec) => inWorker<void>({ kind: 'compile', spec });
+
+export const datasetGate: DatasetGate = (spec, jsonl) =>
+  inWorker<EvaluationFigures>({ kind: 'gate', spec, dataset: jsonl });
