@@ -61,11 +61,18 @@ export async function gateInProcess(spec: GuardrailPolicySpec, jsonl: string): P
   }
 }
 
-function inWorker<T>(task: {
-  kind: 'compile' | 'gate';
-  spec: GuardrailPolicySpec;
-  dataset?: string;
-}): Promise<T> {
+type Task = { kind: 'compile' | 'gate'; spec: GuardrailPolicySpec; dataset?: string };
+
+/** One check at a time: each worker loads the whole pipeline, and policies change rarely. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function inWorker<T>(task: Task): Promise<T> {
+  const run = queue.then(() => startWorker<T>(task));
+  queue = run.catch(() => {});
+  return run;
+}
+
+function startWorker<T>(task: Task): Promise<T> {
   // Compiled to dist/, the worker is gate-worker.js. From sources (tsx), a worker does not inherit the
   // TypeScript loader on Node 20, so a small bootstrap registers it first.
   const source = import.meta.url.endsWith('.ts');

@@ -104,6 +104,29 @@ describe('createPolicyValidator', () => {
     });
   });
 
+  test('concurrent validations of one policy share a single run; a gate that cannot run is a failed verdict', async () => {
+    let runs = 0;
+    let fail = true;
+    const v = createPolicyValidator({
+      compile: async () => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 20));
+      },
+      datasetGate: async () => {
+        if (fail) throw new Error('transient');
+        return { n: 1, tpr: 1, fpr: 0, precision: 1, f1: 1, evaluatedAt: 'now' };
+      },
+      readDataset: async () => 'x',
+    });
+    await Promise.all(Array.from({ length: 10 }, () => v.validate(policy(regex('a')))));
+    assert.equal(runs, 1);
+    const gated = { ...regex('b'), validation: { datasetRef: { name: 'ds' } } };
+    const first = await v.validate(policy(gated));
+    assert.match(first.valid ? '' : first.message, /could not evaluate the policy: transient/);
+    fail = false;
+    assert.equal((await v.validate(policy(gated))).valid, false, 'a verdict (even a failed gate) is cached');
+  });
+
   test('caches verdicts by uid and spec, ignoring status and metadata churn', async () => {
     let runs = 0;
     const v = createPolicyValidator({

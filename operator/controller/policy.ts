@@ -43,7 +43,7 @@ export interface PolicyValidatorOptions {
  * uid and content, so the 100 LlmDeployments sharing one policy validate it once.
  */
 export function createPolicyValidator(opts: PolicyValidatorOptions = {}): PolicyValidator {
-  const cache = new Map<string, PolicyVerdict>();
+  const cache = new Map<string, Promise<PolicyVerdict>>();
   const cacheSize = opts.cacheSize ?? 1024;
 
   async function evaluate(raw: KObject): Promise<PolicyVerdict> {
@@ -131,11 +131,15 @@ export function createPolicyValidator(opts: PolicyValidatorOptions = {}): Policy
       const id = `${raw.metadata.uid ?? ''}:${createHash('sha256')
         .update(canonicalJson(raw.spec))
         .digest('hex')}`;
+      // The promise is cached, so the reconciles of 100 LlmDeployments sharing a policy that changed
+      // wait for one validation instead of starting 100.
       const hit = cache.get(id);
       if (hit) return hit;
-      const verdict = await evaluate(raw);
+      const verdict = evaluate(raw);
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
       cache.set(id, verdict);
+      // A check that threw (not a verdict) is not remembered: the next reconcile tries again.
+      verdict.catch(() => cache.delete(id));
       return verdict;
     },
   };
