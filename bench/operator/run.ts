@@ -41,6 +41,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
     baseline: { type: 'boolean', default: false },
+    'max-old-space': { type: 'string' },
   },
 });
 const COUNT = Number(values.count);
@@ -94,6 +95,7 @@ async function startOperator(mainJs: string, kubeconfig: string, namespace: stri
   const child = spawn(
     process.execPath,
     [
+      ...(values['max-old-space'] ? [`--max-old-space-size=${values['max-old-space']}`] : []),
       '--input-type=module',
       '-e',
       `const { main } = await import(${JSON.stringify(mainJs)}); process.exitCode = await main(process.argv.slice(1));`,
@@ -302,6 +304,7 @@ async function main() {
     count: COUNT,
     policies: POLICIES,
     workers: Number(values.workers),
+    maxOldSpaceMiB: values['max-old-space'] ? Number(values['max-old-space']) : null,
     createSeconds: created / 1000,
     convergeSeconds: convergeMs / 1000,
     readyAtEnd: ready,

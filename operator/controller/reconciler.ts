@@ -116,6 +116,21 @@ export function splitKey(key: string): [string, string] {
 const objKey = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }) =>
   `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
+/**
+ * Newest first by creationTimestamp, which has one-second resolution; ties go by resourceVersion, which
+ * for the immutable policy ConfigMaps is their creation order (see newer() on comparing them).
+ */
+function newestFirst(a: KObject, b: KObject): number {
+  const byTime = (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '');
+  if (byTime !== 0) return byTime;
+  try {
+    const d = BigInt(b.metadata.resourceVersion ?? '0') - BigInt(a.metadata.resourceVersion ?? '0');
+    return d > 0n ? 1 : d < 0n ? -1 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Cache entries are frozen: any change starts from a copy (STYLE: never mutate the cache). */
 function pick(obj: Record<string, unknown> | undefined, keys: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -497,7 +512,7 @@ export class LlmReconciler {
     const candidates = cms.informer
       .list(namespace)
       .filter((cm) => cm.metadata.labels?.[Label.policyHash] && this.#isOurs(cm, llm, true))
-      .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+      .sort(newestFirst);
     const running = (
       deployment?.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }
     )?.template?.metadata?.annotations?.[Annotation.policyHash];
@@ -648,11 +663,7 @@ export class LlmReconciler {
         .filter((o) => this.#isOurs(o, llm, owned.resource.namespaced))
         .filter((o) => !want.has(objKey(o)));
       let candidates = mine.filter((o) => !o.metadata.labels?.[Label.policyHash]);
-      const oldPolicies = mine
-        .filter((o) => o.metadata.labels?.[Label.policyHash])
-        .sort((a, b) =>
-          (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
-        );
+      const oldPolicies = mine.filter((o) => o.metadata.labels?.[Label.policyHash]).sort(newestFirst);
       if (rolledOut) candidates = candidates.concat(oldPolicies.slice(keep));
       for (const obj of candidates) {
         if (obj.metadata.deletionTimestamp) continue;

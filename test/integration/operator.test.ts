@@ -179,6 +179,47 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
     );
   });
 
+  it('keeps the current policy ConfigMap and the 3 before it, deleting older ones after each rollout', async () => {
+    const first = podTemplateAnnotations(await user.get(R.deployment, ns.name, 'chat'))[
+      Annotation.policyHash
+    ];
+    const hashes: string[] = [];
+    for (const word of ['V1', 'V2', 'V3']) {
+      await user.apply(policyObject(ns.name, 'base', regexPolicy(word)));
+      const llm = await waitForLlm(user, ns.name, 'chat', `policy ${word} rolled out`, (l) => {
+        const p = (l.status as { policy?: { hash: string } }).policy;
+        return p !== undefined && p.hash !== (hashes.at(-1) ?? first) && readyForGeneration(l);
+      });
+      hashes.push((llm.status as { policy: { hash: string } }).policy.hash);
+    }
+    // ACME (the first test's), GLOBEX, V1, V2, V3: the oldest of the five goes.
+    const kept = await waitFor('the oldest policy ConfigMap to be pruned', async () => {
+      const cms = await user.list(R.configMap, ns.name, `${byInstance('chat')},${Label.policyHash}`);
+      return cms.length === 4 ? cms : undefined;
+    });
+    const keptHashes = kept.map((c) => c.metadata.labels?.[Label.policyHash]);
+    for (const h of [first, ...hashes]) assert.ok(keptHashes.includes(h), `${h} kept`);
+  });
+
+  it('serves /healthz and /readyz, and /metrics on its own port', async () => {
+    for (const path of ['/healthz', '/readyz']) {
+      const res = await fetch(`http://127.0.0.1:${operator.healthPort}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.match(await res.text(), /ok\n$/);
+    }
+    assert.equal((await fetch(`http://127.0.0.1:${operator.healthPort}/metrics`)).status, 404);
+    const metrics = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
+    for (const name of [
+      'bulwark_operator_reconcile_total',
+      'bulwark_operator_reconcile_duration_seconds_bucket',
+      'bulwark_operator_workqueue_depth',
+      'bulwark_operator_workqueue_retries_total',
+      'bulwark_operator_api_requests_total',
+    ]) {
+      assert.ok(metrics.includes(name), name);
+    }
+  });
+
   it('reports a missing Secret without creating pods, then rolls the pods when the Secret rotates', async () => {
     await user.apply(
       llmObject(
