@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { API_VERSION, GUARDRAIL_POLICY_KIND, type LlmDeployment } from '../../api/v1alpha1/index.ts';
 import { Annotation, Component, Label, PolicyFile } from '../constants.ts';
@@ -22,10 +23,22 @@ export function renderPolicyFile(inputs: ResolvedInputs): string {
 }
 
 /**
- * Immutable ConfigMap named `<llm>-policy-<hash>`: a policy change creates a new one (and the pod
- * template's hash annotation changes, which rolls the pods), so running pods never see a half-applied
- * policy and a rollback finds the old one. Immutability also spares the kubelet a watch per pod
- * (https://kubernetes.io/docs/concepts/configuration/configmap/#configmap-immutable).
+ * The name of the immutable ConfigMap holding `inputs`' policy file: `<llm>-policy-<hash of the file>`.
+ * The file, not the spec, is hashed because the file also names the policy: two policies with equal
+ * specs (a rename, or switching `policyRef` to a copy) must not map to one immutable object whose data
+ * would have to change.
+ */
+export function policyConfigMapName(llm: LlmDeployment, inputs: ResolvedInputs): string {
+  const fileHash = createHash('sha256').update(renderPolicyFile(inputs)).digest('hex').slice(0, 16);
+  return names.policyConfigMap(llm, fileHash);
+}
+
+/**
+ * Immutable ConfigMap named by its content: a policy change creates a new one (and the pod template's
+ * hash annotation changes, which rolls the pods), so running pods never see a half-applied policy and a
+ * rollback finds the old one. Immutability also spares the kubelet a watch per pod
+ * (https://kubernetes.io/docs/concepts/configuration/configmap/#configmap-immutable). The label carries
+ * the spec hash, the one status and the guard report.
  */
 export function buildPolicyConfigMap(
   llm: LlmDeployment,
@@ -36,7 +49,7 @@ export function buildPolicyConfigMap(
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: childMeta(llm, names.policyConfigMap(llm, hash), {
+    metadata: childMeta(llm, policyConfigMapName(llm, inputs), {
       component: Component.policy,
       labels: { [Label.policyHash]: hash },
       annotations: { [Annotation.policyName]: inputs.policy.metadata.name ?? '' },

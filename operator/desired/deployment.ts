@@ -20,6 +20,7 @@ import {
   PolicyFile,
   PortName,
 } from '../constants.ts';
+import { policyConfigMapName } from './configmap-policy.ts';
 import { childMeta, commonLabels, InvalidSpecError, names, selectorLabels } from './meta.ts';
 import { type GeneratedProfiles, generatedProfiles } from './securityprofiles.ts';
 import type { KubeObject, OperatorConfig, ResolvedInputs } from './types.ts';
@@ -430,7 +431,7 @@ export function buildPodTemplate(
     model.container,
   ];
   const volumes: V1Volume[] = [
-    { name: VolumeName.policy, configMap: { name: names.policyConfigMap(llm, inputs.policy.hash) } },
+    { name: VolumeName.policy, configMap: { name: policyConfigMapName(llm, inputs) } },
     ...(apiKeys
       ? [
           {

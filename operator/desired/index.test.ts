@@ -25,6 +25,7 @@ import {
   type KubeObject,
   names,
   ownedKinds,
+  policyConfigMapName,
   referencedSecrets,
   renderPolicyFile,
   secretsHash,
@@ -303,7 +304,10 @@ describe('Deployment', () => {
     assert.equal(t.metadata?.annotations?.[Annotation.policyHash], inputs.policy.hash);
     assert.equal(t.metadata?.annotations?.[Annotation.secretsHash], inputs.secretsHash);
     const volume = t.spec!.volumes!.find((v) => v.name === 'bulwark-policy');
-    assert.equal(volume?.configMap?.name, `support-bot-policy-${inputs.policy.hash}`);
+    assert.equal(
+      volume?.configMap?.name,
+      buildPolicyConfigMap(sampleLlm(), inputs, testConfig).metadata.name,
+    );
   });
 
   test('secrets: env by secretKeyRef, files by subPath at exactly their path, read-only', () => {
@@ -527,10 +531,10 @@ describe('other kinds', () => {
 });
 
 describe('policy ConfigMap', () => {
-  test('is immutable, named and labelled by the policy hash, and the guard reads back the same policy', () => {
+  test('is immutable, named by its content, labelled by the policy hash, and the guard reads back the same policy', () => {
     const cm = buildPolicyConfigMap(sampleLlm(), inputs, testConfig);
     assert.equal(cm.immutable, true);
-    assert.equal(cm.metadata.name, `support-bot-policy-${inputs.policy.hash}`);
+    assert.match(cm.metadata.name ?? '', /^support-bot-policy-[0-9a-f]{16}$/);
     assert.equal(cm.metadata.labels?.[Label.policyHash], inputs.policy.hash);
     const loaded = parsePolicyManifest((cm.data as Record<string, string>)[PolicyFile.key]!);
     assert.equal(loaded.hash, inputs.policy.hash);
@@ -544,6 +548,17 @@ describe('policy ConfigMap', () => {
     for (const key of Object.keys(spec)) delete spec[key];
     for (const [k, v] of entries) spec[k] = v;
     assert.equal(renderPolicyFile(reordered), renderPolicyFile(inputs));
+    assert.equal(policyConfigMapName(sampleLlm(), reordered), policyConfigMapName(sampleLlm(), inputs));
+  });
+
+  test('an equal spec under another policy name gets its own ConfigMap (immutable data never changes)', () => {
+    const renamed = structuredClone(inputs);
+    renamed.policy.metadata.name = 'support-bot-copy';
+    const a = buildPolicyConfigMap(sampleLlm(), inputs, testConfig);
+    const b = buildPolicyConfigMap(sampleLlm(), renamed, testConfig);
+    assert.equal(a.metadata.labels?.[Label.policyHash], b.metadata.labels?.[Label.policyHash]);
+    assert.notEqual(a.metadata.name, b.metadata.name);
+    assert.notDeepEqual(a.data, b.data);
   });
 });
 

@@ -16,7 +16,7 @@ import { buildServiceMonitor } from './servicemonitor.ts';
 import type { Builder, KubeObject, OperatorConfig, ResolvedInputs } from './types.ts';
 
 export { guardAppArmorProfile } from './apparmor.ts';
-export { buildPolicyConfigMap, renderPolicyFile } from './configmap-policy.ts';
+export { buildPolicyConfigMap, policyConfigMapName, renderPolicyFile } from './configmap-policy.ts';
 export { buildDeployment, buildPodTemplate, DEFAULT_GUARD_RESOURCES } from './deployment.ts';
 export { buildHorizontalPodAutoscaler } from './hpa.ts';
 export { InvalidSpecError, names } from './meta.ts';

@@ -133,6 +133,6 @@ export const names = {
   podDisruptionBudget: (llm: LlmDeployment) => llmName(llm),
   horizontalPodAutoscaler: (llm: LlmDeployment) => llmName(llm),
   serviceMonitor: (llm: LlmDeployment) => llmName(llm),
-  policyConfigMap: (llm: LlmDeployment, policyHash: string) => `${llmName(llm)}-policy-${policyHash}`,
+  policyConfigMap: (llm: LlmDeployment, contentHash: string) => `${llmName(llm)}-policy-${contentHash}`,
   securityProfilesConfigMap: (llm: LlmDeployment) => `${llmName(llm)}-security-profiles`,
 } as const;
