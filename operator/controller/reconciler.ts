@@ -342,7 +342,12 @@ export class LlmReconciler {
           hash: verdict.policy.hash,
         };
       } else {
-        facts.policy = { name: policyName, state: 'invalid', message: verdict.message };
+        facts.policy = {
+          name: policyName,
+          state: 'invalid',
+          message: verdict.message,
+          reason: verdict.reason,
+        };
       }
     }
     if (!policy) {

@@ -133,6 +133,15 @@ describe('Ready chain', () => {
       },
       Reason.PolicyInvalid,
     ],
+    [
+      'policy below its dataset gate and nothing deployed before',
+      {
+        policy: { name: 'p', state: 'invalid', message: 'gate', reason: Reason.ValidationFailed },
+        deployedPolicy: undefined,
+        deployment: undefined,
+      },
+      Reason.ValidationFailed,
+    ],
     ['missing secret', { missingSecrets: ['Secret s not found'] }, Reason.SecretNotFound],
     ['foreign object', { conflicts: ['Service/x'] }, Reason.OwnershipConflict],
     ['apply error', { applyErrors: ['Deployment/x: 422'] }, Reason.ApplyFailed],
@@ -172,6 +181,21 @@ describe('Ready chain', () => {
     assert.deepEqual(
       [pv.status, pv.reason, pv.message],
       ['False', Reason.PolicyInvalid, 'pattern 0: bad regex'],
+    );
+  });
+
+  test('a policy refused by its dataset gate says so in PolicyValid and Degraded', () => {
+    const f = facts({
+      policy: {
+        name: 'p',
+        state: 'invalid',
+        message: 'detection rate 0.5 < 0.9',
+        reason: Reason.ValidationFailed,
+      },
+    });
+    assert.deepEqual(
+      [cond(f, 'PolicyValid').status, cond(f, 'PolicyValid').reason, cond(f, 'Degraded').reason],
+      ['False', Reason.ValidationFailed, Reason.ValidationFailed],
     );
   });
 

@@ -75,7 +75,8 @@ export interface LlmFacts {
   generation: number;
   /** Set when the spec cannot be turned into objects; retrying will not help. */
   specInvalid?: string;
-  policy: { name: string; state: PolicyState; message: string; hash?: string };
+  /** `reason`: why an invalid policy was refused (PolicyInvalid, ValidationFailed); PolicyInvalid if unset. */
+  policy: { name: string; state: PolicyState; message: string; hash?: string; reason?: string };
   /** The policy the applied objects carry: the referenced one when valid, else the last valid one. */
   deployedPolicy?: { name: string; hash: string };
   missingSecrets: string[];
@@ -94,6 +95,8 @@ export type Check = (f: LlmFacts) => CheckFailure | undefined;
 
 const fail = (reason: string, message: string): CheckFailure => ({ reason, message });
 
+const refusal = (f: LlmFacts): string => f.policy.reason ?? Reason.PolicyInvalid;
+
 export const specValid: Check = (f) =>
   f.specInvalid === undefined ? undefined : fail(Reason.InvalidSpec, f.specInvalid);
 
@@ -102,9 +105,7 @@ export const policyFound: Check = (f) =>
 
 /** An invalid policy only blocks readiness when no earlier valid one is deployed. */
 export const policyDeployable: Check = (f) =>
-  f.policy.state === 'invalid' && !f.deployedPolicy
-    ? fail(Reason.PolicyInvalid, f.policy.message)
-    : undefined;
+  f.policy.state === 'invalid' && !f.deployedPolicy ? fail(refusal(f), f.policy.message) : undefined;
 
 export const secretsPresent: Check = (f) =>
   f.missingSecrets.length ? fail(Reason.SecretNotFound, f.missingSecrets.join('; ')) : undefined;
@@ -166,7 +167,7 @@ export const READY_CHECKS: readonly Check[] = [
 ];
 
 const policyValid: Check = (f) =>
-  f.policy.state === 'invalid' ? fail(Reason.PolicyInvalid, f.policy.message) : undefined;
+  f.policy.state === 'invalid' ? fail(refusal(f), f.policy.message) : undefined;
 
 /** Degraded is True when something needs a human, even if old pods keep serving. */
 export const DEGRADED_CHECKS: readonly Check[] = [
@@ -254,7 +255,7 @@ export function computeConditions(f: LlmFacts): ConditionInput[] {
         ? {
             type: ConditionType.PolicyValid,
             status: 'False',
-            reason: Reason.PolicyInvalid,
+            reason: refusal(f),
             message: f.policy.message,
             ...g,
           }
