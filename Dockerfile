@@ -82,6 +82,9 @@ ENTRYPOINT ["/nodejs/bin/node", "/app/bin/bulwark.js"]
 FROM runtime AS operator
 LABEL org.opencontainers.image.title="bulwark-operator" \
       org.opencontainers.image.description="Bulwark operator: reconciles LlmDeployments into hardened, guarded pods."
+# The dataset gate (GuardrailPolicy spec.validation) evaluates a policy with the classifiers it asks for
+# and fails closed without them, so the operator carries the same default models as the guard.
+COPY --from=build /src/models ./models
 # metrics, health
 EXPOSE 8080 8081
 CMD ["operator"]

@@ -123,6 +123,24 @@ describe('helm chart', { skip }, () => {
     assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
   });
 
+  it('caps the operator heap below its memory limit (NODE_OPTIONS), and leaves it to V8 when set to 0', async () => {
+    const env = async (...args: string[]) => {
+      const deploy = byKind(parseObjects(await helmTemplate(helm!, args)), 'Deployment')[0] as K8sObject & {
+        spec: Untyped;
+      };
+      const vars: { name: string; value?: string }[] = deploy.spec.template.spec.containers[0].env;
+      return { vars, limit: deploy.spec.template.spec.containers[0].resources.limits.memory as string };
+    };
+    const capped = await env();
+    assert.equal(capped.vars.find((v) => v.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=160');
+    assert.equal(capped.limit, '384Mi', 'the cap leaves room for native memory and the policy-check worker');
+    const uncapped = await env('--set', 'operator.maxOldSpaceSizeMiB=0');
+    assert.equal(
+      uncapped.vars.find((v) => v.name === 'NODE_OPTIONS'),
+      undefined,
+    );
+  });
+
   it('binds the operator role per namespace when given a list, cluster-wide otherwise', async () => {
     const cluster = parseObjects(await helmTemplate(helm!));
     assert.deepEqual(

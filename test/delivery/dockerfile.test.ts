@@ -151,9 +151,14 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('bakes the default model directory into the guard image', () => {
-    const guard = stage('guard').instructions;
-    assert.ok(guard.some((i) => i.op === 'COPY' && /--from=build \/src\/models \.\/models/.test(i.args)));
+  it('bakes the default model directory into the guard image and the operator image (dataset gate)', () => {
+    for (const name of ['guard', 'operator']) {
+      const copies = stage(name).instructions;
+      assert.ok(
+        copies.some((i) => i.op === 'COPY' && /--from=build \/src\/models \.\/models/.test(i.args)),
+        `${name} copies models/`,
+      );
+    }
     // Where the classifier looks by default: models/ beside the package.json, which the image puts in /app.
     const classifier = readFileSync(join(REPO_ROOT, 'shared', 'classifier', 'index.ts'), 'utf8');
     assert.match(classifier, /path\.join\(packageRoot\(\), 'models'/);
