@@ -1,4 +1,3 @@
-import type { Request, Response } from 'express';
 import type { Logger } from '../../../shared/logging.ts';
 import type { AnalysisRecord, CompiledPolicy } from '../../../shared/pipeline/types.ts';
 import { promptDigest } from '../../audit/index.ts';
@@ -12,7 +11,7 @@ import {
   upstreamError,
 } from '../../upstream/index.ts';
 import { ErrorCodes, GuardHttpError, guardrailViolation } from '../errors.ts';
-import { locals } from '../locals.ts';
+import { type GuardRequest, type GuardResponse, header, locals } from '../locals.ts';
 import { applyTexts, type InputRoute, inputSlots, slotText } from '../openai/input.ts';
 import { outputSlots } from '../openai/output.ts';
 import { formatEvent, SseParser, StreamRewriter } from '../openai/sse.ts';
@@ -78,7 +77,7 @@ function blockers(a: AnalysisRecord): string[] {
 }
 
 export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
-  return async function proxyHandler(req: Request, res: Response): Promise<void> {
+  return async function proxyHandler(req: GuardRequest, res: GuardResponse): Promise<void> {
     const l = locals(res);
     const policy = ctx.policy();
     l.policyHash = policy.hash;
@@ -89,7 +88,7 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
 
     if (ctx.role === 'output') {
       // The guard in front already scanned the input and hands over what output scanners need.
-      state = decodeState(req.get(STATE_HEADER), policy, l.requestId);
+      state = decodeState(header(req, STATE_HEADER), policy, l.requestId);
     } else {
       state = policy.newRequestState(l.requestId);
       const slots = inputSlots(route, body);
@@ -228,8 +227,8 @@ function failMode<T extends object>(
 
 async function send(
   ctx: ProxyContext,
-  req: Request,
-  res: Response,
+  req: GuardRequest,
+  res: GuardResponse,
   route: InputRoute | 'models',
   body: Buffer | string | undefined,
   extra: Record<string, string>,
@@ -273,19 +272,21 @@ async function send(
  * The model gets the canonical route path, never the client's spelling of it; a query string is forwarded
  * only for GET /v1/models (pagination): POST bodies carry everything else.
  */
-function upstreamPath(req: Request, template: string, route: string): string {
-  const query = req.originalUrl.indexOf('?');
-  return route === 'models' && query !== -1 ? template + req.originalUrl.slice(query) : template;
+function upstreamPath(req: GuardRequest, template: string, route: string): string {
+  if (route !== 'models') return template;
+  const url = req.originalUrl ?? req.url ?? '';
+  const query = url.indexOf('?');
+  return query !== -1 ? template + url.slice(query) : template;
 }
 
-function writeHead(res: Response, response: UpstreamResponse): void {
-  res.status(response.status);
+function writeHead(res: GuardResponse, response: UpstreamResponse): void {
+  res.statusCode = response.status;
   for (const [name, value] of Object.entries(response.headers)) {
     if (!DROP_RESPONSE_HEADERS.has(name)) res.setHeader(name, value);
   }
 }
 
-async function relay(res: Response, response: UpstreamResponse): Promise<void> {
+async function relay(res: GuardResponse, response: UpstreamResponse): Promise<void> {
   writeHead(res, response);
   try {
     for await (const chunk of response.body) {
@@ -299,7 +300,7 @@ async function relay(res: Response, response: UpstreamResponse): Promise<void> {
   }
 }
 
-function waitDrain(res: Response): Promise<void> {
+function waitDrain(res: GuardResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
@@ -351,7 +352,7 @@ function streamError(code: string, message: string, route: InputRoute): string {
 
 async function relayStream(
   ctx: ProxyContext,
-  res: Response,
+  res: GuardResponse,
   response: UpstreamResponse,
   route: InputRoute,
   policy: CompiledPolicy,
@@ -428,7 +429,7 @@ async function relayStream(
 
 /** GET /v1/models and other read-only passthroughs. */
 export function createPassthroughHandler(ctx: ProxyContext) {
-  return async function passthroughHandler(req: Request, res: Response): Promise<void> {
+  return async function passthroughHandler(req: GuardRequest, res: GuardResponse): Promise<void> {
     const response = await send(ctx, req, res, 'models', undefined, {});
     locals(res).decision = 'allowed';
     await relay(res, response);

@@ -1,7 +1,6 @@
-import type { Request, Response } from 'express';
 import { promptDigest } from '../../audit/index.ts';
-import { ErrorCodes, GuardHttpError } from '../errors.ts';
-import { locals } from '../locals.ts';
+import { ErrorCodes, GuardHttpError, sendJson } from '../errors.ts';
+import { type GuardRequest, type GuardResponse, locals } from '../locals.ts';
 import type { ProxyContext } from './proxy.ts';
 
 /**
@@ -9,7 +8,7 @@ import type { ProxyContext } from './proxy.ts';
  * applications that scan content the model never sees directly (retrieved documents, tool output).
  */
 export function createScanHandler(ctx: ProxyContext) {
-  return async function scanHandler(_req: Request, res: Response): Promise<void> {
+  return async function scanHandler(_req: GuardRequest, res: GuardResponse): Promise<void> {
     const l = locals(res);
     const body = l.body as { text?: unknown; direction?: unknown } | null;
     const text = body?.text;
@@ -43,6 +42,11 @@ export function createScanHandler(ctx: ProxyContext) {
     l.analysis.push(result.analysis);
     ctx.metrics.observeAnalysis(result.analysis);
     l.decision = result.blocked ? 'blocked' : 'allowed';
-    res.json({ blocked: result.blocked, text: result.text, analysis: result.analysis, policy: policy.hash });
+    sendJson(res, 200, {
+      blocked: result.blocked,
+      text: result.text,
+      analysis: result.analysis,
+      policy: policy.hash,
+    });
   };
 }

@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
 import { ErrorCodes, GuardHttpError } from '../../errors.ts';
-import { locals } from '../../locals.ts';
+import { type GuardRequest, type GuardResponse, header, locals, type Next } from '../../locals.ts';
 
 /** Client API keys as SHA-256 digests by id; plaintext keys are dropped as soon as the file is parsed. */
 export interface ApiKeyStore {
@@ -57,14 +56,13 @@ export interface ApiKeyAuthOptions {
 
 /** Bearer-token check against the key store; sets res.locals.keyId (the id, never the key). */
 export function apiKeyAuth(options: ApiKeyAuthOptions) {
-  return function apiKeyAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
+  return function apiKeyAuthMiddleware(req: GuardRequest, res: GuardResponse, next: Next): void {
     const store = options.keys();
     if (!store) {
       next();
       return;
     }
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header(req, 'authorization') ?? '');
     const id = match ? matchApiKey(store, match[1]!) : undefined;
     if (!id) {
       next(

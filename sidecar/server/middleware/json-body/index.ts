@@ -1,6 +1,5 @@
-import type { NextFunction, Request, Response } from 'express';
 import { ErrorCodes, GuardHttpError } from '../../errors.ts';
-import { locals } from '../../locals.ts';
+import { type GuardRequest, type GuardResponse, header, locals, type Next } from '../../locals.ts';
 
 export interface JsonBodyOptions {
   /** Larger bodies are refused with 413 before they are parsed (or, without Content-Length, while read). */
@@ -18,8 +17,8 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  */
 export function jsonBody(options: JsonBodyOptions) {
   const { maxBytes, maxDepth } = options;
-  return function jsonBodyMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const type = (req.get('content-type') ?? '').toLowerCase();
+  return function jsonBodyMiddleware(req: GuardRequest, res: GuardResponse, next: Next): void {
+    const type = (header(req, 'content-type') ?? '').toLowerCase();
     const [mime, ...params] = type.split(';').map((s) => s.trim());
     if (mime !== 'application/json') {
       next(
@@ -37,7 +36,7 @@ export function jsonBody(options: JsonBodyOptions) {
       next(new GuardHttpError(415, ErrorCodes.unsupportedMediaType, 'Only the utf-8 charset is accepted.'));
       return;
     }
-    const declared = Number(req.get('content-length') ?? Number.NaN);
+    const declared = Number(header(req, 'content-length') ?? Number.NaN);
     if (declared > maxBytes) {
       tooLarge(req, res, next, maxBytes);
       return;
@@ -83,7 +82,7 @@ export function jsonBody(options: JsonBodyOptions) {
   };
 }
 
-function tooLarge(req: Request, res: Response, next: NextFunction, maxBytes: number): void {
+function tooLarge(req: GuardRequest, res: GuardResponse, next: Next, maxBytes: number): void {
   // Answer without buffering the rest, and close the connection so a client that keeps sending stops.
   res.setHeader('connection', 'close');
   req.resume();

@@ -1,6 +1,5 @@
-import type { NextFunction, Request, Response } from 'express';
 import { ErrorCodes, GuardHttpError } from '../../errors.ts';
-import { locals } from '../../locals.ts';
+import { type GuardRequest, type GuardResponse, locals, type Next } from '../../locals.ts';
 
 export interface RateLimitOptions {
   /** Sustained rate per API key. */
@@ -26,7 +25,7 @@ export function rateLimit(options: RateLimitOptions) {
   const maxKeys = options.maxKeys ?? 10_000;
   const buckets = new Map<string, Bucket>();
 
-  return function rateLimitMiddleware(_req: Request, res: Response, next: NextFunction): void {
+  return function rateLimitMiddleware(_req: GuardRequest, res: GuardResponse, next: Next): void {
     const key = locals(res).keyId;
     const t = now();
     let bucket = buckets.get(key);

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
-import type { GuardLocals } from '../../locals.ts';
+import {
+  type GuardLocals,
+  type GuardRequest,
+  type GuardResponse,
+  type Next,
+  header as readHeader,
+} from '../../locals.ts';
 
 export interface RequestIdOptions {
   /** Header read from the client and echoed back. */
@@ -14,10 +19,10 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Gives every request an id (the client's x-request-id when safe) and starts its clock. */
 export function requestId(options: RequestIdOptions = {}) {
-  const header = options.header ?? 'x-request-id';
+  const header = (options.header ?? 'x-request-id').toLowerCase();
   const generate = options.generate ?? randomUUID;
-  return function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const given = req.get(header);
+  return function requestIdMiddleware(req: GuardRequest, res: GuardResponse, next: Next): void {
+    const given = readHeader(req, header);
     const id = given && SAFE_ID.test(given) ? given : generate();
     const initial: GuardLocals = {
       requestId: id,
@@ -26,7 +31,7 @@ export function requestId(options: RequestIdOptions = {}) {
       analysis: [],
       startedAt: process.hrtime.bigint(),
     };
-    Object.assign(res.locals, initial);
+    res.locals = initial;
     res.setHeader(header, id);
     next();
   };
