@@ -3,49 +3,24 @@
 // scanner pipeline the guard runs) before any pod sees it. Below its thresholds it never rolls out.
 import '../../shared/node20-compat.ts';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Annotation, Label, PolicyFile, Reason } from '../../operator/constants.ts';
 import type { KObject } from '../../operator/controller/kube.ts';
-import type { Operator } from '../../operator/controller/operator.ts';
-import {
-  type Cluster,
-  createTestNamespace,
-  ensureCluster,
-  type TestNamespace,
-  waitFor,
-} from '../cluster/index.ts';
+import { waitFor } from '../cluster/index.ts';
 import {
   condition,
-  installTestCrds,
   isTrue,
   llmObject,
   llmSpec,
+  operatorTestbed,
   podTemplateAnnotations,
   policyObject,
   R,
   readyForGeneration,
-  startOperator,
-  User,
   waitForLlm,
 } from './operator-support.ts';
 
-let cluster: Cluster;
-let ns: TestNamespace;
-let user: User;
-let operator: Operator;
-
-before(async () => {
-  cluster = await ensureCluster();
-  await installTestCrds(cluster.kc);
-  ns = await createTestNamespace(cluster.kc, 'policy-gate');
-  user = new User(cluster.kc);
-  operator = await startOperator(cluster.kc, { namespaces: [ns.name] });
-});
-
-after(async () => {
-  await operator?.stop();
-  await ns?.cleanup();
-});
+const bed = operatorTestbed('policy-gate');
 
 // Six attacks and four benign prompts; the benign ones use the attacks' trigger words.
 const DATASET = [
@@ -81,6 +56,8 @@ function gatedPolicy(phrases: string[], gate: { minDetectionRate: number; maxFal
 }
 
 const GATE = { minDetectionRate: 0.8, maxFalsePositiveRate: 0.1 };
+/** Catches 5 of the 6 attacks and no benign prompt: passes GATE. */
+const GOOD_PHRASES = ['ignore all previous instructions', 'developer mode and'];
 
 interface Evaluation {
   n: number;
@@ -94,25 +71,19 @@ const evaluationOf = (policy: KObject | undefined) =>
 
 describe('the policy validation gate on a real control plane', { timeout: 240_000 }, () => {
   it('rolls out a policy that passes its gate and records the figures in its status', async () => {
-    await user.apply({
+    await bed.user.apply({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'gate-dataset', namespace: ns.name },
+      metadata: { name: 'gate-dataset', namespace: bed.ns.name },
       data: { 'prompts.jsonl': DATASET },
     });
-    await user.apply(
-      policyObject(
-        ns.name,
-        'gated',
-        gatedPolicy(['ignore all previous instructions', 'developer mode and'], GATE),
-      ),
-    );
-    await user.apply(llmObject(ns.name, 'chat', llmSpec('gated')));
-    const llm = await waitForLlm(user, ns.name, 'chat', 'Ready=True', readyForGeneration, 120_000);
+    await bed.user.apply(policyObject(bed.ns.name, 'gated', gatedPolicy(GOOD_PHRASES, GATE)));
+    await bed.user.apply(llmObject(bed.ns.name, 'chat', llmSpec('gated')));
+    const llm = await waitForLlm(bed.user, bed.ns.name, 'chat', 'Ready=True', readyForGeneration, 120_000);
     assert.ok(isTrue(llm, 'PolicyValid'));
     assert.match(condition(llm, 'PolicyValid')?.message ?? '', /dataset gate passed on 10 rows/);
 
-    const policy = await user.get(R.policy, ns.name, 'gated');
+    const policy = await bed.user.get(R.policy, bed.ns.name, 'gated');
     assert.ok(isTrue(policy, 'Valid'));
     // 5 of 6 attacks contain a phrase (the "From now on" one does not); no benign prompt does.
     const evaluation = evaluationOf(policy);
@@ -124,18 +95,18 @@ describe('the policy validation gate on a real control plane', { timeout: 240_00
   });
 
   it('never rolls out a policy below its thresholds, and reports the figures and a Warning event', async () => {
-    const dep = await user.get(R.deployment, ns.name, 'chat');
+    const dep = await bed.user.get(R.deployment, bed.ns.name, 'chat');
     const generation = dep?.metadata.generation;
     const runningHash = podTemplateAnnotations(dep)[Annotation.policyHash];
     assert.ok(runningHash);
-    const replicaSets = (await user.list(R.replicaSet, ns.name, `${Label.instance}=chat`)).length;
+    const replicaSets = (await bed.user.list(R.replicaSet, bed.ns.name, `${Label.instance}=chat`)).length;
 
     // Valid to the schema and the compiler, and it catches the same 5 attacks, but it blocks 2 of the 4
     // benign prompts: "ignore" and "developer mode" alone are too broad.
-    await user.apply(policyObject(ns.name, 'gated', gatedPolicy(['ignore', 'developer mode'], GATE)));
+    await bed.user.apply(policyObject(bed.ns.name, 'gated', gatedPolicy(['ignore', 'developer mode'], GATE)));
     const llm = await waitForLlm(
-      user,
-      ns.name,
+      bed.user,
+      bed.ns.name,
       'chat',
       'PolicyValid=False',
       (l) => condition(l, 'PolicyValid')?.status === 'False',
@@ -148,7 +119,7 @@ describe('the policy validation gate on a real control plane', { timeout: 240_00
     assert.equal(condition(llm, 'Ready')?.status, 'True', 'the pods keep serving the last good policy');
 
     const policy = await waitFor('Valid=False on the GuardrailPolicy', async () => {
-      const p = await user.get(R.policy, ns.name, 'gated');
+      const p = await bed.user.get(R.policy, bed.ns.name, 'gated');
       return condition(p, 'Valid')?.status === 'False' ? p : undefined;
     });
     assert.equal(condition(policy, 'Valid')?.reason, Reason.ValidationFailed);
@@ -162,7 +133,7 @@ describe('the policy validation gate on a real control plane', { timeout: 240_00
     assert.ok(Math.abs((evaluation?.tpr ?? 0) - 5 / 6) < 1e-9, `tpr ${evaluation?.tpr}`);
 
     await waitFor('a PolicyRejected Warning event', async () => {
-      const events = await user.list(R.event, ns.name);
+      const events = await bed.user.list(R.event, bed.ns.name);
       return events.find(
         (e) =>
           e.reason === 'PolicyRejected' &&
@@ -172,27 +143,27 @@ describe('the policy validation gate on a real control plane', { timeout: 240_00
     });
     // A wrongly-rolling operator would have changed the Deployment by now.
     await new Promise((r) => setTimeout(r, 2000));
-    const after = await user.get(R.deployment, ns.name, 'chat');
+    const after = await bed.user.get(R.deployment, bed.ns.name, 'chat');
     assert.equal(after?.metadata.generation, generation, 'the Deployment was not changed');
     assert.equal(podTemplateAnnotations(after)[Annotation.policyHash], runningHash);
     assert.equal(
-      (await user.list(R.replicaSet, ns.name, `${Label.instance}=chat`)).length,
+      (await bed.user.list(R.replicaSet, bed.ns.name, `${Label.instance}=chat`)).length,
       replicaSets,
       'no new ReplicaSet',
     );
   });
 
   it('fails closed when the dataset ConfigMap is missing: a new deployment gets no pods', async () => {
-    await user.apply(
-      policyObject(ns.name, 'no-dataset', {
+    await bed.user.apply(
+      policyObject(bed.ns.name, 'no-dataset', {
         input: [{ type: 'bannedSubstrings', action: 'block', params: { substrings: ['ignore all'] } }],
         validation: { datasetRef: { name: 'does-not-exist' } },
       }),
     );
-    await user.apply(llmObject(ns.name, 'fresh', llmSpec('no-dataset')));
+    await bed.user.apply(llmObject(bed.ns.name, 'fresh', llmSpec('no-dataset')));
     const llm = await waitForLlm(
-      user,
-      ns.name,
+      bed.user,
+      bed.ns.name,
       'fresh',
       'PolicyValid=False',
       (l) => condition(l, 'PolicyValid')?.status === 'False',
@@ -201,7 +172,7 @@ describe('the policy validation gate on a real control plane', { timeout: 240_00
     assert.match(condition(llm, 'PolicyValid')?.message ?? '', /ConfigMap does-not-exist .* not found/);
     assert.equal(condition(llm, 'Ready')?.status, 'False');
     assert.equal(
-      await user.get(R.deployment, ns.name, 'fresh'),
+      await bed.user.get(R.deployment, bed.ns.name, 'fresh'),
       undefined,
       'no Deployment without a valid policy',
     );
@@ -210,17 +181,11 @@ describe('the policy validation gate on a real control plane', { timeout: 240_00
   it('switches to another policy with an equal spec: a new ConfigMap under the new name, then Ready', async () => {
     // Same spec as the last good "gated" one, under another name: the policy file differs only by the
     // name, so it needs an immutable ConfigMap of its own.
-    await user.apply(
-      policyObject(
-        ns.name,
-        'gated-copy',
-        gatedPolicy(['ignore all previous instructions', 'developer mode and'], GATE),
-      ),
-    );
-    await user.apply(llmObject(ns.name, 'chat', llmSpec('gated-copy')));
+    await bed.user.apply(policyObject(bed.ns.name, 'gated-copy', gatedPolicy(GOOD_PHRASES, GATE)));
+    await bed.user.apply(llmObject(bed.ns.name, 'chat', llmSpec('gated-copy')));
     const llm = await waitForLlm(
-      user,
-      ns.name,
+      bed.user,
+      bed.ns.name,
       'chat',
       'the copy rolled out',
       (l) =>
@@ -231,9 +196,9 @@ describe('the policy validation gate on a real control plane', { timeout: 240_00
       120_000,
     );
     const hash = (llm.status as { policy: { hash: string } }).policy.hash;
-    const sameSpec = await user.list(
+    const sameSpec = await bed.user.list(
       R.configMap,
-      ns.name,
+      bed.ns.name,
       `${Label.instance}=chat,${Label.policyHash}=${hash}`,
     );
     assert.equal(sameSpec.length, 2, 'one ConfigMap per policy name for the same spec');

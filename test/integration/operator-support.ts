@@ -2,6 +2,7 @@
 // a client acting as the user (its own field manager), builders for our custom resources, and waits.
 import '../../shared/node20-compat.ts';
 import { Writable } from 'node:stream';
+import { after, before } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   isNotFound,
@@ -12,7 +13,14 @@ import {
 } from '../../operator/controller/kube.ts';
 import { Operator, type OperatorOptions } from '../../operator/controller/operator.ts';
 import { createLogger, type Logger } from '../../shared/logging.ts';
-import { installCrds, waitFor } from '../cluster/index.ts';
+import {
+  type Cluster,
+  createTestNamespace,
+  ensureCluster,
+  installCrds,
+  type TestNamespace,
+  waitFor,
+} from '../cluster/index.ts';
 
 export const USER_FIELD_MANAGER = 'bulwark-test-user';
 
@@ -190,4 +198,32 @@ export async function startOperator(
     timeoutMs: 60_000,
   });
   return operator;
+}
+
+export interface OperatorTestbed {
+  cluster: Cluster;
+  ns: TestNamespace;
+  user: User;
+  operator: Operator;
+}
+
+/**
+ * Registers before/after hooks that give the calling test file a fresh namespace (prefix `prefix`) on
+ * the local control plane, the CRDs, a user client and an in-process operator watching that namespace.
+ * The returned object is filled in by the time the tests run.
+ */
+export function operatorTestbed(prefix: string): OperatorTestbed {
+  const bed = {} as OperatorTestbed;
+  before(async () => {
+    bed.cluster = await ensureCluster();
+    await installTestCrds(bed.cluster.kc);
+    bed.ns = await createTestNamespace(bed.cluster.kc, prefix);
+    bed.user = new User(bed.cluster.kc);
+    bed.operator = await startOperator(bed.cluster.kc, { namespaces: [bed.ns.name] });
+  });
+  after(async () => {
+    await bed.operator?.stop();
+    await bed.ns?.cleanup();
+  });
+  return bed;
 }

@@ -3,65 +3,40 @@
 // `restricted`, and every assertion reads what the API server holds.
 import '../../shared/node20-compat.ts';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Annotation, ContainerName, Label, Reason } from '../../operator/constants.ts';
-import type { Operator } from '../../operator/controller/operator.ts';
-import {
-  type Cluster,
-  createTestNamespace,
-  ensureCluster,
-  type TestNamespace,
-  waitFor,
-} from '../cluster/index.ts';
+import { waitFor } from '../cluster/index.ts';
 import {
   condition,
   containerNames,
-  installTestCrds,
   isTrue,
   llmObject,
   llmSpec,
+  operatorTestbed,
   podTemplateAnnotations,
   policyObject,
   R,
   readyForGeneration,
   regexPolicy,
   secretObject,
-  startOperator,
-  User,
   waitForLlm,
 } from './operator-support.ts';
 
-let cluster: Cluster;
-let ns: TestNamespace;
-let user: User;
-let operator: Operator;
-
-before(async () => {
-  cluster = await ensureCluster();
-  await installTestCrds(cluster.kc);
-  ns = await createTestNamespace(cluster.kc, 'operator');
-  user = new User(cluster.kc);
-  operator = await startOperator(cluster.kc, { namespaces: [ns.name] });
-});
-
-after(async () => {
-  await operator?.stop();
-  await ns?.cleanup();
-});
+const bed = operatorTestbed('operator');
 
 const byInstance = (name: string) => `${Label.instance}=${name}`;
 
 async function replicaSets(name: string) {
-  return user.list(R.replicaSet, ns.name, byInstance(name));
+  return bed.user.list(R.replicaSet, bed.ns.name, byInstance(name));
 }
 
 describe('operator on a real control plane', { timeout: 240_000 }, () => {
   it('creates every child and reports Ready once the kwok pods are ready', async () => {
-    await user.apply(policyObject(ns.name, 'base', regexPolicy('ACME')));
-    await user.apply(llmObject(ns.name, 'chat', llmSpec('base')));
-    const llm = await waitForLlm(user, ns.name, 'chat', 'Ready=True', readyForGeneration);
+    await bed.user.apply(policyObject(bed.ns.name, 'base', regexPolicy('ACME')));
+    await bed.user.apply(llmObject(bed.ns.name, 'chat', llmSpec('base')));
+    const llm = await waitForLlm(bed.user, bed.ns.name, 'chat', 'Ready=True', readyForGeneration);
 
-    const dep = await user.get(R.deployment, ns.name, 'chat');
+    const dep = await bed.user.get(R.deployment, bed.ns.name, 'chat');
     assert.ok(dep, 'Deployment');
     assert.deepEqual(containerNames(dep).sort(), [ContainerName.guard, ContainerName.model].sort());
     for (const [r, name] of [
@@ -70,7 +45,7 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
       [R.networkPolicy, 'chat'],
       [R.pdb, 'chat'],
     ] as const) {
-      const child = await user.get(r, ns.name, name);
+      const child = await bed.user.get(r, bed.ns.name, name);
       assert.ok(child, `${r.kind}/${name}`);
       assert.equal(child.metadata.labels?.[Label.managedBy], 'bulwark');
       assert.equal(child.metadata.ownerReferences?.[0]?.uid, llm.metadata.uid, `${r.kind} is owned`);
@@ -91,33 +66,37 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
     assert.deepEqual(status.policy, { name: 'base', hash });
     assert.equal(status.readyReplicas, 1);
     assert.match(status.endpoint ?? '', /^http:\/\/chat\..*\.svc:8080/);
-    const cms = await user.list(R.configMap, ns.name, `${Label.policyHash}=${hash}`);
+    const cms = await bed.user.list(R.configMap, bed.ns.name, `${Label.policyHash}=${hash}`);
     assert.equal(cms.length, 1, 'one immutable policy ConfigMap named by the hash');
     for (const type of ['Ready', 'PolicyValid']) assert.equal(condition(llm, type)?.status, 'True', type);
     assert.equal(condition(llm, 'Degraded')?.status, 'False');
     assert.equal(condition(llm, 'Progressing')?.status, 'False');
 
-    const policy = await user.get(R.policy, ns.name, 'base');
+    const policy = await bed.user.get(R.policy, bed.ns.name, 'base');
     assert.ok(isTrue(policy, 'Valid'), 'the GuardrailPolicy reports Valid=True');
     assert.equal((policy?.status as { hash?: string } | undefined)?.hash, hash);
   });
 
   it('rolls out a policy change: new ReplicaSet, new template hash, status moves after the rollout', async () => {
-    const before = await user.get(R.deployment, ns.name, 'chat');
+    const before = await bed.user.get(R.deployment, bed.ns.name, 'chat');
     const oldHash = podTemplateAnnotations(before)[Annotation.policyHash];
     const rsBefore = (await replicaSets('chat')).length;
 
-    await user.apply(policyObject(ns.name, 'base', regexPolicy('GLOBEX')));
-    const llm = await waitForLlm(user, ns.name, 'chat', 'the new policy rolled out', (l) => {
+    await bed.user.apply(policyObject(bed.ns.name, 'base', regexPolicy('GLOBEX')));
+    const llm = await waitForLlm(bed.user, bed.ns.name, 'chat', 'the new policy rolled out', (l) => {
       const p = (l.status as { policy?: { hash: string } }).policy;
       return p !== undefined && p.hash !== oldHash && readyForGeneration(l);
     });
-    const dep = await user.get(R.deployment, ns.name, 'chat');
+    const dep = await bed.user.get(R.deployment, bed.ns.name, 'chat');
     const newHash = podTemplateAnnotations(dep)[Annotation.policyHash];
     assert.notEqual(newHash, oldHash);
     assert.equal((llm.status as { policy: { hash: string } }).policy.hash, newHash);
     assert.equal((await replicaSets('chat')).length, rsBefore + 1, 'a new ReplicaSet for the new template');
-    const policyCms = await user.list(R.configMap, ns.name, `${byInstance('chat')},${Label.policyHash}`);
+    const policyCms = await bed.user.list(
+      R.configMap,
+      bed.ns.name,
+      `${byInstance('chat')},${Label.policyHash}`,
+    );
     assert.deepEqual(
       policyCms.map((c) => c.metadata.labels?.[Label.policyHash]).sort(),
       [oldHash, newHash].sort(),
@@ -126,17 +105,17 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
   });
 
   it('refuses an invalid policy: nothing rolls, PolicyValid=False on both objects, a Warning event', async () => {
-    const dep = await user.get(R.deployment, ns.name, 'chat');
+    const dep = await bed.user.get(R.deployment, bed.ns.name, 'chat');
     const generation = dep?.metadata.generation;
     const hash = podTemplateAnnotations(dep)[Annotation.policyHash];
 
     // Accepted by the API server (a string pattern), rejected by the operator (does not compile).
-    await user.apply(
-      policyObject(ns.name, 'base', { input: [{ type: 'regex', params: { patterns: ['(unclosed'] } }] }),
+    await bed.user.apply(
+      policyObject(bed.ns.name, 'base', { input: [{ type: 'regex', params: { patterns: ['(unclosed'] } }] }),
     );
     const llm = await waitForLlm(
-      user,
-      ns.name,
+      bed.user,
+      bed.ns.name,
       'chat',
       'PolicyValid=False',
       (l) => condition(l, 'PolicyValid')?.status === 'False',
@@ -147,7 +126,7 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
     assert.equal(condition(llm, 'Ready')?.status, 'True', 'the pods keep serving the last valid policy');
 
     const policy = await waitFor('Valid=False on the GuardrailPolicy', async () => {
-      const p = await user.get(R.policy, ns.name, 'base');
+      const p = await bed.user.get(R.policy, bed.ns.name, 'base');
       return condition(p, 'Valid')?.status === 'False' ? p : undefined;
     });
     assert.equal(
@@ -157,22 +136,22 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
     );
 
     await waitFor('a PolicyRejected Warning event', async () => {
-      const events = await user.list(R.event, ns.name);
+      const events = await bed.user.list(R.event, bed.ns.name);
       return events.find(
         (e) => e.reason === 'PolicyRejected' && (e.regarding as { name?: string }).name === 'chat',
       );
     });
     // Give a wrongly-rolling operator time to show it: the Deployment must stay as it was.
     await new Promise((r) => setTimeout(r, 2000));
-    const after = await user.get(R.deployment, ns.name, 'chat');
+    const after = await bed.user.get(R.deployment, bed.ns.name, 'chat');
     assert.equal(after?.metadata.generation, generation, 'the Deployment was not changed');
     assert.equal(podTemplateAnnotations(after)[Annotation.policyHash], hash);
 
     // Fixing it clears the conditions.
-    await user.apply(policyObject(ns.name, 'base', regexPolicy('GLOBEX')));
+    await bed.user.apply(policyObject(bed.ns.name, 'base', regexPolicy('GLOBEX')));
     await waitForLlm(
-      user,
-      ns.name,
+      bed.user,
+      bed.ns.name,
       'chat',
       'PolicyValid=True again',
       (l) => isTrue(l, 'PolicyValid') && !isTrue(l, 'Degraded'),
@@ -180,13 +159,13 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
   });
 
   it('keeps the current policy ConfigMap and the 3 before it, deleting older ones after each rollout', async () => {
-    const first = podTemplateAnnotations(await user.get(R.deployment, ns.name, 'chat'))[
+    const first = podTemplateAnnotations(await bed.user.get(R.deployment, bed.ns.name, 'chat'))[
       Annotation.policyHash
     ];
     const hashes: string[] = [];
     for (const word of ['V1', 'V2', 'V3']) {
-      await user.apply(policyObject(ns.name, 'base', regexPolicy(word)));
-      const llm = await waitForLlm(user, ns.name, 'chat', `policy ${word} rolled out`, (l) => {
+      await bed.user.apply(policyObject(bed.ns.name, 'base', regexPolicy(word)));
+      const llm = await waitForLlm(bed.user, bed.ns.name, 'chat', `policy ${word} rolled out`, (l) => {
         const p = (l.status as { policy?: { hash: string } }).policy;
         return p !== undefined && p.hash !== (hashes.at(-1) ?? first) && readyForGeneration(l);
       });
@@ -194,7 +173,7 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
     }
     // ACME (the first test's), GLOBEX, V1, V2, V3: the oldest of the five goes.
     const kept = await waitFor('the oldest policy ConfigMap to be pruned', async () => {
-      const cms = await user.list(R.configMap, ns.name, `${byInstance('chat')},${Label.policyHash}`);
+      const cms = await bed.user.list(R.configMap, bed.ns.name, `${byInstance('chat')},${Label.policyHash}`);
       return cms.length === 4 ? cms : undefined;
     });
     const keptHashes = kept.map((c) => c.metadata.labels?.[Label.policyHash]);
@@ -203,12 +182,12 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
 
   it('serves /healthz and /readyz, and /metrics on its own port', async () => {
     for (const path of ['/healthz', '/readyz']) {
-      const res = await fetch(`http://127.0.0.1:${operator.healthPort}${path}`);
+      const res = await fetch(`http://127.0.0.1:${bed.operator.healthPort}${path}`);
       assert.equal(res.status, 200, path);
       assert.match(await res.text(), /ok\n$/);
     }
-    assert.equal((await fetch(`http://127.0.0.1:${operator.healthPort}/metrics`)).status, 404);
-    const metrics = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
+    assert.equal((await fetch(`http://127.0.0.1:${bed.operator.healthPort}/metrics`)).status, 404);
+    const metrics = await (await fetch(`http://127.0.0.1:${bed.operator.metricsPort}/metrics`)).text();
     for (const name of [
       'bulwark_operator_reconcile_total',
       'bulwark_operator_reconcile_duration_seconds_bucket',
@@ -221,36 +200,42 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
   });
 
   it('reports a missing Secret without creating pods, then rolls the pods when the Secret rotates', async () => {
-    await user.apply(
+    await bed.user.apply(
       llmObject(
-        ns.name,
+        bed.ns.name,
         'secretive',
         llmSpec('base', { secrets: [{ secretName: 'hf', key: 'token', env: 'HF_TOKEN' }] }),
       ),
     );
     const waiting = await waitForLlm(
-      user,
-      ns.name,
+      bed.user,
+      bed.ns.name,
       'secretive',
       'SecretNotFound',
       (l) => condition(l, 'Ready')?.reason === Reason.SecretNotFound,
     );
     assert.match(condition(waiting, 'Ready')?.message ?? '', /Secret hf .* not found/);
     assert.equal(
-      await user.get(R.deployment, ns.name, 'secretive'),
+      await bed.user.get(R.deployment, bed.ns.name, 'secretive'),
       undefined,
       'no pods that would crash-loop',
     );
 
-    await user.apply(secretObject(ns.name, 'hf', { token: 'v1' }));
-    await waitForLlm(user, ns.name, 'secretive', 'Ready after the Secret appeared', readyForGeneration);
-    const before = await user.get(R.deployment, ns.name, 'secretive');
+    await bed.user.apply(secretObject(bed.ns.name, 'hf', { token: 'v1' }));
+    await waitForLlm(
+      bed.user,
+      bed.ns.name,
+      'secretive',
+      'Ready after the Secret appeared',
+      readyForGeneration,
+    );
+    const before = await bed.user.get(R.deployment, bed.ns.name, 'secretive');
     const hashBefore = podTemplateAnnotations(before)[Annotation.secretsHash];
     assert.ok(hashBefore);
 
-    await user.apply(secretObject(ns.name, 'hf', { token: 'v2' }));
+    await bed.user.apply(secretObject(bed.ns.name, 'hf', { token: 'v2' }));
     const dep = await waitFor('a new secrets hash on the pod template', async () => {
-      const d = await user.get(R.deployment, ns.name, 'secretive');
+      const d = await bed.user.get(R.deployment, bed.ns.name, 'secretive');
       const h = podTemplateAnnotations(d)[Annotation.secretsHash];
       return h && h !== hashBefore ? d : undefined;
     });
@@ -258,70 +243,70 @@ describe('operator on a real control plane', { timeout: 240_000 }, () => {
     await waitFor('a second ReplicaSet (rolling restart)', async () =>
       (await replicaSets('secretive')).length >= 2 ? true : undefined,
     );
-    await waitForLlm(user, ns.name, 'secretive', 'Ready after the rotation', readyForGeneration);
+    await waitForLlm(bed.user, bed.ns.name, 'secretive', 'Ready after the rotation', readyForGeneration);
   });
 
   it('adds and removes the output-check container, and prunes what it no longer wants', async () => {
-    await user.apply(
+    await bed.user.apply(
       llmObject(
-        ns.name,
+        bed.ns.name,
         'chat',
         llmSpec('base', { outputCheck: { enabled: true }, autoscaling: { minReplicas: 1, maxReplicas: 3 } }),
       ),
     );
-    await waitForLlm(user, ns.name, 'chat', 'Ready with the output check', readyForGeneration);
-    let dep = await user.get(R.deployment, ns.name, 'chat');
+    await waitForLlm(bed.user, bed.ns.name, 'chat', 'Ready with the output check', readyForGeneration);
+    let dep = await bed.user.get(R.deployment, bed.ns.name, 'chat');
     assert.ok(containerNames(dep).includes(ContainerName.outputCheck));
-    assert.ok(await user.get(R.hpa, ns.name, 'chat'), 'HorizontalPodAutoscaler created');
+    assert.ok(await bed.user.get(R.hpa, bed.ns.name, 'chat'), 'HorizontalPodAutoscaler created');
 
-    await user.apply(llmObject(ns.name, 'chat', llmSpec('base')));
-    await waitForLlm(user, ns.name, 'chat', 'Ready without the output check', readyForGeneration);
-    dep = await user.get(R.deployment, ns.name, 'chat');
+    await bed.user.apply(llmObject(bed.ns.name, 'chat', llmSpec('base')));
+    await waitForLlm(bed.user, bed.ns.name, 'chat', 'Ready without the output check', readyForGeneration);
+    dep = await bed.user.get(R.deployment, bed.ns.name, 'chat');
     assert.ok(!containerNames(dep).includes(ContainerName.outputCheck), 'container removed');
     await waitFor('the HPA to be pruned', async () =>
-      (await user.get(R.hpa, ns.name, 'chat')) ? undefined : true,
+      (await bed.user.get(R.hpa, bed.ns.name, 'chat')) ? undefined : true,
     );
   });
 
   it('never touches an object of the same name that Bulwark does not manage', async () => {
-    const foreign = await user.apply({
+    const foreign = await bed.user.apply({
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'taken', namespace: ns.name, labels: { owner: 'someone-else' } },
+      metadata: { name: 'taken', namespace: bed.ns.name, labels: { owner: 'someone-else' } },
       spec: { ports: [{ port: 80 }], selector: { app: 'other' } },
     });
-    await user.apply(llmObject(ns.name, 'taken', llmSpec('base')));
+    await bed.user.apply(llmObject(bed.ns.name, 'taken', llmSpec('base')));
     const llm = await waitForLlm(
-      user,
-      ns.name,
+      bed.user,
+      bed.ns.name,
       'taken',
       'Degraded OwnershipConflict',
       (l) => condition(l, 'Degraded')?.reason === Reason.OwnershipConflict,
     );
     assert.match(condition(llm, 'Degraded')?.message ?? '', /Service\/taken/);
     assert.equal(condition(llm, 'Ready')?.status, 'False');
-    const after = await user.get(R.service, ns.name, 'taken');
+    const after = await bed.user.get(R.service, bed.ns.name, 'taken');
     assert.equal(
       after?.metadata.resourceVersion,
       foreign.metadata.resourceVersion,
       'the foreign Service is untouched',
     );
     assert.equal(
-      await user.get(R.deployment, ns.name, 'taken'),
+      await bed.user.get(R.deployment, bed.ns.name, 'taken'),
       undefined,
       'no pods behind a Service we do not control',
     );
   });
 
   it('lets the garbage collector remove the children when the LlmDeployment is deleted', async () => {
-    await user.delete(R.llm, ns.name, 'secretive');
+    await bed.user.delete(R.llm, bed.ns.name, 'secretive');
     await waitFor(
       'children of secretive to be garbage-collected',
       async () => {
         const left = [
-          ...(await user.list(R.deployment, ns.name, byInstance('secretive'))),
-          ...(await user.list(R.configMap, ns.name, byInstance('secretive'))),
-          ...(await user.list(R.service, ns.name, byInstance('secretive'))),
+          ...(await bed.user.list(R.deployment, bed.ns.name, byInstance('secretive'))),
+          ...(await bed.user.list(R.configMap, bed.ns.name, byInstance('secretive'))),
+          ...(await bed.user.list(R.service, bed.ns.name, byInstance('secretive'))),
         ];
         return left.length === 0 ? true : undefined;
       },
