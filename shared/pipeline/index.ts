@@ -7,7 +7,7 @@ import {
 import { CLASSIFIER_SCANNERS, SCANNERS } from '../../sidecar/scanners/registry.ts';
 import type { Direction, RequestState, ScanContext, ScannerDeps } from '../../sidecar/scanners/types.ts';
 import { newCanary } from './canary.ts';
-import { type CompiledEntry, Recorder, rewrite, runEntry } from './record.ts';
+import { type CompiledEntry, Recorder, rewrite, runEntry, scanEntry } from './record.ts';
 import { createOutputStream } from './stream.ts';
 import type { AnalysisRecord, CompiledPolicy, InputScanOutcome } from './types.ts';
 
@@ -160,14 +160,18 @@ export function compilePolicy(
       if (e.scanner.scope === 'request' && ctx.direction === 'input') {
         if (recorder.outcome(e, await runEntry(e, texts.join('\n'), ctx, recorder))) blocked = true;
       } else {
+        // Timed once per entry over all texts (the record keeps a sum per scanner type anyway).
+        const started = performance.now();
         for (let i = 0; i < texts.length; i++) {
           const text = texts[i]!;
           if (text === '') continue;
-          const outcome = await runEntry(e, text, ctx, recorder);
+          const now = scanEntry(e, text, ctx);
+          const outcome = now instanceof Promise ? await now : now;
           if (recorder.outcome(e, outcome)) blocked = true;
           if (outcome.kind === 'ok' && outcome.fired)
             texts[i] = rewrite(e, text, outcome.result.findings, ctx);
         }
+        recorder.time(e.scanner.type, performance.now() - started);
       }
       if (blocked && failFast) break;
     }

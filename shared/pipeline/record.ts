@@ -27,15 +27,44 @@ export async function runEntry(
 ): Promise<EntryOutcome> {
   const started = recorder ? performance.now() : 0;
   try {
-    const raw = await e.scanner.scan(text, ctx);
-    const score = Number.isFinite(raw.score) ? Math.min(1, Math.max(0, raw.score)) : 1;
-    const result = { score, findings: raw.findings };
-    return { kind: 'ok', result, fired: score >= e.threshold };
-  } catch (error) {
-    return { kind: 'error', error, blocks: e.failMode === 'closed' };
+    return await scanEntry(e, text, ctx);
   } finally {
     recorder?.time(e.scanner.type, performance.now() - started);
   }
+}
+
+/**
+ * Runs one scan and returns its outcome at once when the scanner is synchronous (every rule scanner),
+ * a promise of it otherwise (the classifier). Rule scans of a request then cost no promise and no
+ * microtask each, which at a few µs per scan matters. Takes no time; callers time what they run.
+ */
+export function scanEntry(
+  e: CompiledEntry,
+  text: string,
+  ctx: ScanContext,
+): EntryOutcome | Promise<EntryOutcome> {
+  let raw: ScanResult | Promise<ScanResult>;
+  try {
+    raw = e.scanner.scan(text, ctx);
+  } catch (error) {
+    return failed(e, error);
+  }
+  if (typeof (raw as Partial<Promise<ScanResult>>).then === 'function') {
+    return Promise.resolve(raw).then(
+      (r) => scored(e, r),
+      (error: unknown) => failed(e, error),
+    );
+  }
+  return scored(e, raw as ScanResult);
+}
+
+function scored(e: CompiledEntry, raw: ScanResult): EntryOutcome {
+  const score = Number.isFinite(raw.score) ? Math.min(1, Math.max(0, raw.score)) : 1;
+  return { kind: 'ok', result: { score, findings: raw.findings }, fired: score >= e.threshold };
+}
+
+function failed(e: CompiledEntry, error: unknown): EntryOutcome {
+  return { kind: 'error', error, blocks: e.failMode === 'closed' };
 }
 
 /** Applies the entry's rewrite (redact, anonymize, or deanonymize's restore) to the findings. */
@@ -118,10 +147,12 @@ export class Recorder {
   }
 
   finish(): AnalysisRecord {
-    const us = (ms: number) => Math.round(ms * 1000) / 1000;
-    this.record.latencyMs = us(performance.now() - this.started);
+    this.record.latencyMs = toMicros(performance.now() - this.started);
     const latency = this.record.scannerLatencyMs!;
-    for (const type of Object.keys(latency)) latency[type] = us(latency[type]!);
+    for (const type in latency) latency[type] = toMicros(latency[type]!);
     return this.record;
   }
 }
+
+/** Milliseconds rounded to whole microseconds. */
+const toMicros = (ms: number) => Math.round(ms * 1000) / 1000;

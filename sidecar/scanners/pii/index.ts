@@ -18,10 +18,38 @@ interface Detector {
    * position of ordinary prose); the detector is skipped when it fails.
    */
   hint?: (text: string) => boolean;
+  /** Every match holds an ASCII digit: skipped, with every other such detector, on text without one. */
+  digits?: boolean;
 }
 
 /** Two colons with at most four hex digits between them: in every IPv6 address the detector accepts. */
 const IPV6_HINT = /:[0-9a-fA-F]{0,4}:/;
+// The hints below are a part every match of their detector contains, without the detector's leading
+// lookbehind: V8 cannot skip ahead to a pattern's first character when it starts with a lookbehind, so
+// they scan prose several times faster than the detectors they guard.
+
+/**
+ * Twelve digits, each pair at most one space or dash apart: the shortest card number. Spelled out rather
+ * than `(?:[ -]?\d){11}`, which V8 scans several times slower.
+ */
+const CARD_HINT = new RegExp(`\\d${'[ -]?\\d'.repeat(11)}`);
+const IBAN_HINT = /[A-Z]{2}\d{2}/;
+const SSN_HINT = /\d{3}[- ]\d{2}[- ]\d{4}/;
+/** The exchange and line number every North American number ends with. */
+const NANP_HINT = /\d{3}[ .-]\d{4}/;
+/** The trunk 0 of a national number follows the phone word, punctuation or a space: never a digit. */
+function trunkZero(t: string): boolean {
+  for (let i = t.indexOf('0', 1); i !== -1; i = t.indexOf('0', i + 1)) {
+    const before = t.charCodeAt(i - 1);
+    const after = t.charCodeAt(i + 1);
+    if ((before < 48 || before > 57) && after >= 48 && after <= 57) return true;
+  }
+  return false;
+}
+/** Every German street suffix ends in e, g, z, m or a dot, and the house number follows after spaces. */
+const STRASSE_END = /[egzm.]\s+\d/;
+const STRASSE_SUFFIX = /(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm)\s+\d/;
+const DIGIT = /\d/;
 
 /** Luhn (ISO/IEC 7812-1 annex B) over the digits of a card number. */
 export function luhn(digits: string): boolean {
@@ -142,18 +170,24 @@ const DETECTORS: readonly Detector[] = [
       const digits = m[0].replace(/\D/g, '');
       return digits.length >= 12 && digits.length <= 19 && luhn(digits) && knownCardNetwork(digits);
     },
+    hint: (t) => CARD_HINT.test(t),
+    digits: true,
   },
   {
     entity: 'IBAN',
     re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g,
     score: 1,
     check: (m) => ibanValid(m[0]),
+    hint: (t) => IBAN_HINT.test(t),
+    digits: true,
   },
   {
     entity: 'US_SSN',
     re: /(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])/g,
     score: 0.9,
     check: (m) => ssnValid(m[1]!, m[3]!, m[4]!),
+    hint: (t) => SSN_HINT.test(t),
+    digits: true,
   },
   {
     // Nine bare digits are too common to call an SSN unless the text says so right before them.
@@ -162,19 +196,21 @@ const DETECTORS: readonly Detector[] = [
     score: 0.9,
     group: 1,
     check: (m) => ssnValid(m[2]!, m[3]!, m[4]!),
+    digits: true,
   },
   {
     entity: 'IP_ADDRESS',
     // Not inside a longer dotted run (version numbers such as 1.2.3.4.5, OIDs).
     re: new RegExp(`(?<![\\d.])${OCTET}(?:\\.${OCTET}){3}(?![\\d]|\\.\\d)`, 'g'),
     score: 0.9,
+    digits: true,
   },
   {
     entity: 'IP_ADDRESS',
     re: /(?<![\w:.])(?:[0-9a-fA-F]{0,4}:){2,7}(?:[0-9a-fA-F]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])/g,
     score: 0.9,
     check: (m) => ipv6Valid(m[0]) && /[0-9a-fA-F]/.test(m[0]),
-    hint: (t) => IPV6_HINT.test(t),
+    hint: (t) => t.includes(':') && IPV6_HINT.test(t),
   },
   {
     entity: 'PHONE',
@@ -186,12 +222,15 @@ const DETECTORS: readonly Detector[] = [
       const n = m[0].replace(/\D/g, '').length;
       return n >= 8 && n <= 15;
     },
+    digits: true,
   },
   {
     entity: 'PHONE',
     // North American numbers need separators, so a bare ten-digit id does not count.
     re: /(?<![\w+.-])(?:1[ .-])?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}(?![\w-]|\.\d)/g,
     score: 0.8,
+    hint: (t) => NANP_HINT.test(t),
+    digits: true,
   },
   {
     entity: 'PHONE',
@@ -199,6 +238,8 @@ const DETECTORS: readonly Detector[] = [
     re: /\b(?:phone|tel(?:ephone)?|mobile|cell|call(?: me)?(?: at| on)?|fax|whatsapp|telefon|handy|téléphone|tél)\.?\s*[:#]?\s*(0\d{1,4}(?:[ ./-]?\d{2,4}){2,4})\b/gi,
     score: 0.8,
     group: 1,
+    hint: trunkZero,
+    digits: true,
   },
   {
     entity: 'STREET_ADDRESS',
@@ -208,12 +249,15 @@ const DETECTORS: readonly Detector[] = [
       'g',
     ),
     score: 0.75,
+    digits: true,
   },
   {
     entity: 'STREET_ADDRESS',
     // German-style "Hauptstraße 5a, 10115 Berlin".
     re: /\b[A-ZÄÖÜ][a-zäöüß-]+(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm)\s+\d{1,4}\s?[a-z]?\b(?:,\s*\d{5}\s+[A-ZÄÖÜ][a-zäöüß-]+)?/g,
     score: 0.75,
+    hint: (t) => STRASSE_END.test(t) && STRASSE_SUFFIX.test(t),
+    digits: true,
   },
 ];
 
@@ -228,8 +272,10 @@ export function findPii(
 ): { score: number; findings: Finding[] } {
   const findings: Finding[] = [];
   let score = 0;
+  // Most detectors need a digit; prose often has none, and one scan settles it for all of them.
+  const hasDigit = DIGIT.test(text);
   for (const d of DETECTORS) {
-    if (!entities.has(d.entity) || (d.hint && !d.hint(text))) continue;
+    if (!entities.has(d.entity) || (d.digits && !hasDigit) || (d.hint && !d.hint(text))) continue;
     d.re.lastIndex = 0;
     for (let m = d.re.exec(text); m !== null; m = d.re.exec(text)) {
       if (m[0].length === 0) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScanContext } from '../types.ts';
-import { compilePatterns, regex } from './index.ts';
+import { compilePatterns, leadingWordBoundaries, regex } from './index.ts';
 
 const ctx: ScanContext = { direction: 'output', state: { requestId: 'r', vault: new Map() } };
 
@@ -36,5 +36,38 @@ describe('regex', () => {
 
   it('zero-length matches are ignored', async () => {
     assert.equal((await regex({ patterns: ['x*'] }).scan('abc', ctx)).score, 0);
+  });
+
+  it('a leading \b before a word character becomes a lookbehind that matches the same', () => {
+    assert.equal(leadingWordBoundaries('\\bACME-[0-9]{6}\\b'), '(?<!\\w)ACME-[0-9]{6}\\b');
+    assert.equal(leadingWordBoundaries('\\bfoo\\b|x|\\b\\d+'), '(?<!\\w)foo\\b|x|(?<!\\w)\\d+');
+    for (const kept of [
+      '\\bA?b',
+      '\\b\\d*',
+      '\\bA{0,2}',
+      '\\b(?:a|b)',
+      '(\\bfoo)',
+      '\\b-x',
+      '\\\\bfoo',
+      '[|]\\b-',
+    ]) {
+      assert.equal(leadingWordBoundaries(kept), kept, kept);
+    }
+    const patterns = ['\\bACME-[0-9]{6}\\b', '\\bk\\w+|\\bs\\d', '\\b_x|\\b9'];
+    const texts = [
+      'ſACME-123456 Kacme-123456 acme-123456',
+      '_x 9 x9 _x9 ſ9 K9 k kk s1 ſ1 -s1',
+      'é_x ÄACME-000000',
+    ];
+    for (const flags of ['giu', 'gu']) {
+      for (const p of patterns) {
+        const before = new RegExp(p, flags);
+        const after = new RegExp(leadingWordBoundaries(p), flags);
+        for (const t of texts) {
+          const spans = (re: RegExp) => [...t.matchAll(re)].map((m) => `${m.index}:${m[0]}`);
+          assert.deepEqual(spans(after), spans(before), `${p} /${flags} on ${t}`);
+        }
+      }
+    }
   });
 });
