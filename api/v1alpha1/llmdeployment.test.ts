@@ -22,7 +22,7 @@ describe('LlmDeploymentSpec', () => {
     assert.equal(spec.network.egress.mode, 'dns');
     assert.deepEqual(spec.security, {
       seccomp: 'RuntimeDefault',
-      appArmor: 'RuntimeDefault',
+      appArmor: 'NodeDefault',
       requireImageDigest: false,
     });
     assert.equal(spec.guard.maxRequestBytes, 1024 * 1024);

@@ -228,7 +228,12 @@ export const SecuritySpec = z
       .enum(['RuntimeDefault', 'Generated'])
       .default('RuntimeDefault')
       .describe('Generated: Localhost profiles built by Bulwark for guard and output check.'),
-    appArmor: z.enum(['RuntimeDefault', 'Generated', 'Unconfined']).default('RuntimeDefault'),
+    appArmor: z
+      .enum(['NodeDefault', 'RuntimeDefault', 'Generated', 'Unconfined'])
+      .default('NodeDefault')
+      .describe(
+        'NodeDefault: no profile field, so the runtime applies its default profile on AppArmor nodes and nodes without AppArmor (SELinux) still admit the pod. RuntimeDefault: required explicitly; the kubelet rejects the pod on nodes without AppArmor. Generated: Localhost profiles for guard and output check. Unconfined: same as NodeDefault (Pod Security forbids an explicit Unconfined).',
+      ),
     runtimeClassName: DnsSubdomain.optional().describe('e.g. nvidia, kata-cc for confidential containers.'),
     requireImageDigest: z.boolean().default(false).describe('Refuse images not pinned by @sha256 digest.'),
   })

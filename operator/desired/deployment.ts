@@ -401,16 +401,20 @@ function terminationGracePeriod(llm: LlmDeployment): number {
 }
 
 /**
- * `spec.security.appArmor` at pod level. Pod Security baseline (and so restricted) admits only
- * RuntimeDefault, Localhost or no profile
- * (https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline), so `Unconfined`
- * cannot be honoured: it leaves the field unset, which the kubelet treats as RuntimeDefault on nodes
- * with AppArmor enabled and as nothing on nodes without it (SELinux distributions). An explicit
- * RuntimeDefault instead makes the kubelet reject the pod on nodes without AppArmor. Generated
- * profiles are set per container (guard and output check only).
+ * `spec.security.appArmor` at pod level. With no profile field the container runtime (containerd,
+ * CRI-O) confines unprivileged containers with its default profile on nodes with AppArmor, and nodes
+ * without it (SELinux distributions such as Oracle Linux) admit the pod; any explicit profile other than
+ * Unconfined makes the kubelet reject the pod there ("AppArmor is not enabled on the host"). So the
+ * default, NodeDefault, leaves the field unset, and RuntimeDefault is for clusters that want AppArmor as
+ * a hard requirement. Pod Security baseline (and so restricted) forbids an explicit Unconfined
+ * (https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline): it leaves the field
+ * unset too. Generated profiles are set per container (guard and output check) over a RuntimeDefault pod.
  */
 function podAppArmor(llm: LlmDeployment): V1PodSpec['securityContext'] {
-  return llm.spec.security.appArmor === 'Unconfined' ? {} : { appArmorProfile: { type: 'RuntimeDefault' } };
+  const mode = llm.spec.security.appArmor;
+  return mode === 'RuntimeDefault' || mode === 'Generated'
+    ? { appArmorProfile: { type: 'RuntimeDefault' } }
+    : {};
 }
 
 export function buildPodTemplate(

@@ -393,14 +393,28 @@ describe('Deployment', () => {
     assert.equal(data[`${guardAppArmorProfile(llm).name}.apparmor`], guardAppArmorProfile(llm).text);
   });
 
-  test('AppArmor Unconfined, which Pod Security forbids, leaves the field unset', () => {
+  for (const mode of ['NodeDefault', 'Unconfined'] as const) {
+    test(`AppArmor ${mode} leaves the field unset (admitted on nodes without AppArmor; restricted allows it)`, () => {
+      const llm = sampleLlm((spec) => {
+        spec.security = { appArmor: mode };
+      });
+      const t = template(state({ llm, config: testConfig }));
+      assert.equal(t.spec!.securityContext?.appArmorProfile, undefined);
+      for (const c of t.spec!.containers) assert.equal(c.securityContext?.appArmorProfile, undefined);
+      assert.deepEqual(restrictedViolations(t.spec!, t.metadata), []);
+    });
+  }
+
+  test('AppArmor defaults to NodeDefault; RuntimeDefault is required explicitly at pod level', () => {
+    const defaulted = sampleLlm((spec) => {
+      spec.security = {};
+    });
+    assert.equal(defaulted.spec.security.appArmor, 'NodeDefault');
     const llm = sampleLlm((spec) => {
-      spec.security = { appArmor: 'Unconfined' };
+      spec.security = { appArmor: 'RuntimeDefault' };
     });
     const t = template(state({ llm, config: testConfig }));
-    assert.equal(t.spec!.securityContext?.appArmorProfile, undefined);
-    for (const c of t.spec!.containers) assert.equal(c.securityContext?.appArmorProfile, undefined);
-    assert.deepEqual(restrictedViolations(t.spec!, t.metadata), []);
+    assert.deepEqual(t.spec!.securityContext?.appArmorProfile, { type: 'RuntimeDefault' });
   });
 
   test('with SPO the pods reference the operator-installed profiles', () => {
