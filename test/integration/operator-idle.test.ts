@@ -4,43 +4,30 @@
 // exactly as Prometheus would.
 import '../../shared/node20-compat.ts';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Label } from '../../operator/constants.ts';
 import { countWrites } from '../../operator/controller/metrics.ts';
-import type { Operator } from '../../operator/controller/operator.ts';
+import { waitFor } from '../cluster/index.ts';
 import {
-  type Cluster,
-  createTestNamespace,
-  ensureCluster,
-  type TestNamespace,
-  waitFor,
-} from '../cluster/index.ts';
-import {
-  installTestCrds,
   llmObject,
   llmSpec,
   memoryLogger,
+  operatorTestbed,
   policyObject,
   R,
   readyForGeneration,
   regexPolicy,
   secretObject,
-  startOperator,
-  User,
   waitForLlm,
 } from './operator-support.ts';
 
 const IDLE_MS = 60_000;
 const LEASES = 'leases.coordination.k8s.io';
 
-let cluster: Cluster;
-let ns: TestNamespace;
-let user: User;
-let operator: Operator;
 const logs = memoryLogger('debug');
 
 async function scrape(): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`);
+  const res = await fetch(`http://127.0.0.1:${bed.operator.metricsPort}/metrics`);
   assert.equal(res.status, 200);
   return res.text();
 }
@@ -54,37 +41,25 @@ function sumMetric(text: string, name: string, filter: (labels: string) => boole
   return total;
 }
 
-before(async () => {
-  cluster = await ensureCluster();
-  await installTestCrds(cluster.kc);
-  ns = await createTestNamespace(cluster.kc, 'operator-idle');
-  user = new User(cluster.kc);
-  // Resync and relist far more often than in production, so the idle minute contains several full
-  // passes over everything; leader election on, so its Lease renewals are counted (and excluded) too.
-  operator = await startOperator(cluster.kc, {
-    log: logs.log,
-    namespaces: [ns.name],
-    resyncPeriodMs: 10_000,
-    relistPeriodMs: 20_000,
-    leaderElect: true,
-    leaderElectionNamespace: ns.name,
-    leaderElectionId: 'idle-test',
-  });
-});
-
-after(async () => {
-  await operator?.stop();
-  await ns?.cleanup();
-});
+// Resync and relist far more often than in production, so the idle minute contains several full passes
+// over everything; leader election on, so its Lease renewals are counted (and excluded) too.
+const bed = operatorTestbed('operator-idle', (namespace) => ({
+  log: logs.log,
+  resyncPeriodMs: 10_000,
+  relistPeriodMs: 20_000,
+  leaderElect: true,
+  leaderElectionNamespace: namespace,
+  leaderElectionId: 'idle-test',
+}));
 
 describe('operator when nothing changes', { timeout: 240_000 }, () => {
   it('makes zero writes over a minute of resyncs and relists', async (t) => {
-    await user.apply(policyObject(ns.name, 'p', regexPolicy('IDLE')));
-    await user.apply(secretObject(ns.name, 'keys', { keys: 'client:abc' }));
-    await user.apply(llmObject(ns.name, 'plain', llmSpec('p')));
-    await user.apply(
+    await bed.user.apply(policyObject(bed.ns.name, 'p', regexPolicy('IDLE')));
+    await bed.user.apply(secretObject(bed.ns.name, 'keys', { keys: 'client:abc' }));
+    await bed.user.apply(llmObject(bed.ns.name, 'plain', llmSpec('p')));
+    await bed.user.apply(
       llmObject(
-        ns.name,
+        bed.ns.name,
         'full',
         llmSpec('p', {
           replicas: 2,
@@ -94,12 +69,12 @@ describe('operator when nothing changes', { timeout: 240_000 }, () => {
         }),
       ),
     );
-    await waitForLlm(user, ns.name, 'plain', 'Ready', readyForGeneration);
+    await waitForLlm(bed.user, bed.ns.name, 'plain', 'Ready', readyForGeneration);
     // The HorizontalPodAutoscaler raises the Deployment to minReplicas on its first sync (the builders
     // leave replicas to it); that is the world changing, so wait for it before measuring idleness.
     await waitForLlm(
-      user,
-      ns.name,
+      bed.user,
+      bed.ns.name,
       'full',
       'Ready at the HPA minimum of 2 replicas',
       (l) => readyForGeneration(l) && (l.status as { readyReplicas?: number }).readyReplicas === 2,
@@ -108,14 +83,14 @@ describe('operator when nothing changes', { timeout: 240_000 }, () => {
     // Let the last status writes and their watch events settle.
     await new Promise((r) => setTimeout(r, 3000));
 
-    const writesBefore = operator.metrics.writes();
+    const writesBefore = bed.operator.metrics.writes();
     const before = await scrape();
     const reconcilesBefore = sumMetric(before, 'bulwark_operator_reconcile_total');
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const afterText = await scrape();
 
     const writes = countWrites(afterText, [LEASES]) - countWrites(before, [LEASES]);
-    const detail = [...operator.metrics.writes()]
+    const detail = [...bed.operator.metrics.writes()]
       .map(([k, n]) => [k, n - (writesBefore.get(k) ?? 0)] as const)
       .filter(([k, n]) => n > 0 && !k.endsWith(LEASES));
     const idleSince = new Date(Date.now() - IDLE_MS).toISOString();
@@ -146,19 +121,25 @@ describe('operator when nothing changes', { timeout: 240_000 }, () => {
   });
 
   it('takes back a field another manager changed', async () => {
-    const svc = await user.get(R.service, ns.name, 'plain');
+    const svc = await bed.user.get(R.service, bed.ns.name, 'plain');
     assert.ok(svc);
     // A JSON merge patch (an Update, as `kubectl edit` does) moves ownership of the label to the user.
-    await user.client.request('patch', 'services', 'PATCH', user.client.path(R.service, ns.name, 'plain'), {
-      query: { fieldManager: 'someone-else' },
-      body: { metadata: { labels: { [Label.component]: 'hijacked' } } },
-      contentType: 'application/merge-patch+json',
-    });
+    await bed.user.client.request(
+      'patch',
+      'services',
+      'PATCH',
+      bed.user.client.path(R.service, bed.ns.name, 'plain'),
+      {
+        query: { fieldManager: 'someone-else' },
+        body: { metadata: { labels: { [Label.component]: 'hijacked' } } },
+        contentType: 'application/merge-patch+json',
+      },
+    );
     // Nothing about the Service changes our desired state; the next resync must notice the drift.
     await waitFor(
       'the operator to restore its label',
       async () => {
-        const now = await user.get(R.service, ns.name, 'plain');
+        const now = await bed.user.get(R.service, bed.ns.name, 'plain');
         return now?.metadata.labels?.[Label.component] === svc.metadata.labels?.[Label.component]
           ? true
           : undefined;

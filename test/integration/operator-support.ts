@@ -209,17 +209,24 @@ export interface OperatorTestbed {
 
 /**
  * Registers before/after hooks that give the calling test file a fresh namespace (prefix `prefix`) on
- * the local control plane, the CRDs, a user client and an in-process operator watching that namespace.
+ * the local control plane, the CRDs, a user client and an in-process operator watching that namespace
+ * (`options` given the namespace's name).
  * The returned object is filled in by the time the tests run.
  */
-export function operatorTestbed(prefix: string): OperatorTestbed {
+export function operatorTestbed(
+  prefix: string,
+  options: (namespace: string) => Partial<Omit<OperatorOptions, 'namespaces'>> = () => ({}),
+): OperatorTestbed {
   const bed = {} as OperatorTestbed;
   before(async () => {
     bed.cluster = await ensureCluster();
     await installTestCrds(bed.cluster.kc);
     bed.ns = await createTestNamespace(bed.cluster.kc, prefix);
     bed.user = new User(bed.cluster.kc);
-    bed.operator = await startOperator(bed.cluster.kc, { namespaces: [bed.ns.name] });
+    bed.operator = await startOperator(bed.cluster.kc, {
+      ...options(bed.ns.name),
+      namespaces: [bed.ns.name],
+    });
   });
   after(async () => {
     await bed.operator?.stop();
