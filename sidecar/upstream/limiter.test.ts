@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { UpstreamCancel } from './index.ts';
 import { ConcurrencyLimiter } from './limiter.ts';
 
 const settled = async <T>(p: Promise<T>): Promise<T | 'pending'> => {
@@ -85,6 +86,18 @@ describe('ConcurrencyLimiter', () => {
     assert.equal(l.queued, 1);
     held!();
     assert.equal(typeof (await next), 'function', 'the slot went to the next live waiter');
+  });
+
+  it('an UpstreamCancel (what the proxy passes) cancels a waiter too', async () => {
+    const l = new ConcurrencyLimiter(1, 10, 1000);
+    const held = await l.acquire();
+    const cancel = new UpstreamCancel();
+    const waiting = l.acquire(cancel);
+    cancel.abort();
+    assert.equal(await waiting, undefined);
+    assert.equal(l.queued, 0);
+    assert.equal(cancel.listenerCount('abort'), 0);
+    held!();
   });
 
   it('an already-aborted request is not queued', async () => {

@@ -1,3 +1,21 @@
+import type { EventEmitter } from 'node:events';
+
+/**
+ * What can cancel a request: an AbortSignal, or an EventEmitter that emits `abort` and says `aborted`
+ * (the shape undici accepts as a request signal too; see UpstreamCancel).
+ */
+export type CancelSignal = AbortSignal | (EventEmitter & { readonly aborted: boolean });
+
+/** Calls `listener` once when `signal` aborts; returns the function that unregisters it. */
+export function onAbort(signal: CancelSignal, listener: () => void): () => void {
+  if (signal instanceof AbortSignal) {
+    signal.addEventListener('abort', listener, { once: true });
+    return () => signal.removeEventListener('abort', listener);
+  }
+  signal.once('abort', listener);
+  return () => signal.off('abort', listener);
+}
+
 /**
  * Caps requests in flight toward the model. Requests over the cap wait in a bounded FIFO queue for at
  * most queueTimeoutMs; a full queue or a wait that times out is refused (the caller answers 503 with
@@ -22,16 +40,17 @@ export class ConcurrencyLimiter {
   }
 
   /** Resolves to a release function, or to undefined when refused. Release is idempotent. */
-  acquire(signal?: AbortSignal): Promise<(() => void) | undefined> {
+  acquire(signal?: CancelSignal): Promise<(() => void) | undefined> {
     if (this.active < this.max) {
       this.active++;
       return Promise.resolve(this.releaser());
     }
     if (this.waiting.length >= this.maxQueue || signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
+      let unlisten: (() => void) | undefined;
       const entry = {
         grant: () => {
-          signal?.removeEventListener('abort', onAbort);
+          unlisten?.();
           clearTimeout(entry.timer);
           resolve(this.releaser());
         },
@@ -40,12 +59,11 @@ export class ConcurrencyLimiter {
       const drop = () => {
         const at = this.waiting.indexOf(entry);
         if (at !== -1) this.waiting.splice(at, 1);
-        signal?.removeEventListener('abort', onAbort);
+        unlisten?.();
         clearTimeout(entry.timer);
         resolve(undefined);
       };
-      const onAbort = () => drop();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) unlisten = onAbort(signal, drop);
       this.waiting.push(entry);
     });
   }

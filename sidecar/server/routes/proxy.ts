@@ -7,6 +7,7 @@ import type { RequestState } from '../../scanners/types.ts';
 import {
   forwardableHeaders,
   type Upstream,
+  UpstreamCancel,
   type UpstreamResponse,
   upstreamError,
 } from '../../upstream/index.ts';
@@ -234,10 +235,10 @@ async function send(
   extra: Record<string, string>,
 ): Promise<UpstreamResponse> {
   const l = locals(res);
-  const abort = new AbortController();
+  const cancel = new UpstreamCancel();
   // Client gone before we finished answering: stop the model generating for nobody.
   res.once('close', () => {
-    if (!res.writableFinished) abort.abort();
+    if (!res.writableFinished) cancel.abort();
   });
   const headers = forwardableHeaders(req.headers, DROP_REQUEST_HEADERS);
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -251,7 +252,7 @@ async function send(
       path: upstreamPath(req, l.route, route),
       headers,
       ...(body !== undefined ? { body } : {}),
-      signal: abort.signal,
+      signal: cancel,
     });
     l.upstreamStatus = response.status;
     ctx.metrics.upstreamDuration.observe(
@@ -312,29 +313,41 @@ function waitDrain(res: GuardResponse): Promise<void> {
   });
 }
 
-async function readAll(response: UpstreamResponse, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+/** The whole response body, refused past `max` bytes; frees the concurrency slot either way. */
+function readAll(response: UpstreamResponse, max: number): Promise<Buffer> {
+  // Listeners rather than `for await`: the async iterator costs a promise and a microtask per chunk.
+  return new Promise((resolve, reject) => {
+    const body = response.body;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (err: GuardHttpError | undefined) => {
+      if (settled) return;
+      settled = true;
+      response.release();
+      if (err) reject(err);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (settled) return;
       size += chunk.length;
-      if (size > max) {
-        response.body.destroy();
-        throw new GuardHttpError(
+      if (size <= max) {
+        chunks.push(chunk);
+        return;
+      }
+      settle(
+        new GuardHttpError(
           502,
           ErrorCodes.upstreamInvalidResponse,
           `The model's response exceeds ${max} bytes.`,
-        );
-      }
-      chunks.push(chunk);
-    }
-  } catch (err) {
-    if (err instanceof GuardHttpError) throw err;
-    throw upstreamError(err);
-  } finally {
-    response.release();
-  }
-  return Buffer.concat(chunks, size);
+        ),
+      );
+      body.destroy();
+    });
+    body.on('end', () => settle(undefined));
+    // Stays attached after settling, so a late error on the abandoned body is never unhandled.
+    body.on('error', (err: unknown) => settle(upstreamError(err)));
+  });
 }
 
 function streamError(code: string, message: string, route: InputRoute): string {
