@@ -5,9 +5,15 @@ import {
   wantsClassifier,
 } from '../../sidecar/scanners/promptInjection/index.ts';
 import { CLASSIFIER_SCANNERS, SCANNERS } from '../../sidecar/scanners/registry.ts';
-import type { Direction, RequestState, ScanContext, ScannerDeps } from '../../sidecar/scanners/types.ts';
+import type {
+  Direction,
+  RequestState,
+  ScanContext,
+  ScannerDeps,
+  ScanResult,
+} from '../../sidecar/scanners/types.ts';
 import { newCanary } from './canary.ts';
-import { type CompiledEntry, Recorder, rewrite, runEntry, scanEntry } from './record.ts';
+import { type CompiledEntry, clampScore, Recorder, rewrite, runEntry } from './record.ts';
 import { createOutputStream } from './stream.ts';
 import type { AnalysisRecord, CompiledPolicy, InputScanOutcome } from './types.ts';
 
@@ -160,16 +166,32 @@ export function compilePolicy(
       if (e.scanner.scope === 'request' && ctx.direction === 'input') {
         if (recorder.outcome(e, await runEntry(e, texts.join('\n'), ctx, recorder))) blocked = true;
       } else {
-        // Timed once per entry over all texts (the record keeps a sum per scanner type anyway).
+        // Timed once per entry over all texts (the record keeps a sum per scanner type anyway). The
+        // outcome is recorded in place (Recorder.outcome's rules) rather than through an outcome object
+        // per text, and a synchronous scanner (every rule scanner) is not awaited.
         const started = performance.now();
         for (let i = 0; i < texts.length; i++) {
           const text = texts[i]!;
           if (text === '') continue;
-          const now = scanEntry(e, text, ctx);
-          const outcome = now instanceof Promise ? await now : now;
-          if (recorder.outcome(e, outcome)) blocked = true;
-          if (outcome.kind === 'ok' && outcome.fired)
-            texts[i] = rewrite(e, text, outcome.result.findings, ctx);
+          let result: ScanResult;
+          try {
+            const raw = e.scanner.scan(text, ctx);
+            result =
+              typeof (raw as Partial<Promise<ScanResult>>).then === 'function'
+                ? await raw
+                : (raw as ScanResult);
+          } catch {
+            const blocks = e.failMode === 'closed';
+            recorder.error(e, blocks);
+            if (blocks) blocked = true;
+            continue;
+          }
+          const score = clampScore(result.score);
+          recorder.score(e.scanner.type, score);
+          if (score < e.threshold) continue;
+          recorder.fired(e);
+          if (e.action === 'block') blocked = true;
+          texts[i] = rewrite(e, text, result.findings, ctx);
         }
         recorder.time(e.scanner.type, performance.now() - started);
       }
