@@ -76,14 +76,24 @@ export function createAuditSink(logger: Logger): AuditSink {
     .map((k) => `,${JSON.stringify(k)}:${JSON.stringify(envelope[k])}`)
     .join('');
   const levels = logger.levels;
+  const info = levels.info ?? 2;
+  // logger.isInfoEnabled() with the transports taken above: winston's own builds a transports array
+  // on every call.
+  const enabled = () => {
+    const configured = levels[logger.level];
+    if (configured === undefined) return false;
+    for (const t of transports)
+      if ((t.level === undefined ? configured : (levels[t.level] ?? configured)) >= info) return true;
+    return false;
+  };
   return (fields) => {
-    if (!logger.isInfoEnabled()) return;
+    if (!enabled()) return;
     const body = JSON.stringify(fields);
     const line = `{"@timestamp":"${new Date().toISOString()}"${constant}${body.length > 2 ? `,${body.slice(1)}` : '}'}`;
-    const info = { level: 'info', message: AUDIT_MESSAGE, [LEVEL]: 'info', [MESSAGE]: line };
+    const entry = { level: 'info', message: AUDIT_MESSAGE, [LEVEL]: 'info', [MESSAGE]: line };
     for (const t of transports) {
-      if (t.silent || (t.level !== undefined && (levels[t.level] ?? 0) < (levels.info ?? 2))) continue;
-      t.log!(info, noop);
+      if (t.silent || (t.level !== undefined && (levels[t.level] ?? 0) < info)) continue;
+      t.log!(entry, noop);
     }
   };
 }

@@ -41,7 +41,9 @@ export function bannedSubstrings(options: BannedSubstringsOptions): Scanner {
       const findings: Finding[] = [];
       const sk = caseSensitive ? undefined : skeleton(text);
       const haystack = sk ? sk.text : text;
-      for (const m of haystack.matchAll(re)) {
+      // An exec loop: matchAll clones the RegExp on every call.
+      re.lastIndex = 0;
+      for (let m = re.exec(haystack); m !== null; m = re.exec(haystack)) {
         const matched = sk ? m[0].replace(/\s+/g, ' ') : m[0];
         const entry =
           entries.find((e) => e.needle === matched) ?? entries.find((e) => matched.includes(e.needle));

@@ -49,15 +49,23 @@ class KeywordFilter {
       );
   }
 
-  present(lower: string): (keyword: string) => boolean {
-    const seen = new Set<string>();
+  /** The keywords found in `lower`, or undefined when there is none (most text: no rule can match). */
+  found(lower: string): Set<string> | undefined {
+    let seen: Set<string> | undefined;
     const re = this.re;
     re.lastIndex = 0;
     for (let m = re.exec(lower); m !== null; m = re.exec(lower)) {
+      seen ??= new Set();
       seen.add(m[0]);
       re.lastIndex = m.index + 1;
     }
-    return (k) => seen.size > 0 && (this.within.get(k) ?? [k]).some((w) => seen.has(w));
+    return seen;
+  }
+
+  /** True when `keyword` occurs in the text `seen` was found in (itself, or within a longer keyword). */
+  has(seen: Set<string>, keyword: string): boolean {
+    for (const w of this.within.get(keyword) ?? [keyword]) if (seen.has(w)) return true;
+    return false;
   }
 }
 
@@ -72,11 +80,12 @@ export function findSecrets(
     filter = new KeywordFilter(rules.flatMap((r) => r.keywords));
     filters.set(rules, filter);
   }
-  const present = filter.present(text.toLowerCase());
   const findings: Finding[] = [];
+  const seen = filter.found(text.toLowerCase());
+  if (!seen) return { score: 0, findings };
   let score = 0;
   for (const rule of rules) {
-    if (!rule.keywords.some(present)) continue;
+    if (!rule.keywords.some((k) => filter.has(seen, k))) continue;
     rule.re.lastIndex = 0;
     for (let m = rule.re.exec(text); m !== null; m = rule.re.exec(text)) {
       if (m[0].length === 0) {

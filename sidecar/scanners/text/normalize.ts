@@ -166,19 +166,27 @@ const SPACE = /\s/u;
 
 /**
  * The scanners of one request skeletonize the same texts one after another (promptInjection, jailbreak,
- * encoding, topics, bannedSubstrings, each over every message); remembering the last few results saves
- * all but the first pass. Small and bounded: a request has a handful of messages.
+ * encoding, topics, bannedSubstrings, each over every message), and consecutive requests often repeat a
+ * system prompt; remembering the last few results saves all but the first pass. Small and bounded.
+ * Looked up with `===` from the newest entry, not through a Map: a request's texts are fresh strings, and
+ * a Map would hash each one in full (~1 µs per KB) where `===` rejects a different length at once and
+ * compares equal lengths with memcmp.
  */
 const CACHE_SIZE = 32;
-const cache = new Map<string, Skeleton>();
+const cacheTexts: string[] = [];
+const cacheSkeletons: Skeleton[] = [];
+let cacheNext = 0;
 
 /** Builds the matching skeleton of `text` (see the module comment). Linear in the text length. */
 export function skeleton(text: string): Skeleton {
-  const hit = cache.get(text);
-  if (hit) return hit;
+  for (let k = 1; k <= cacheTexts.length; k++) {
+    const i = (cacheNext - k + CACHE_SIZE) % CACHE_SIZE;
+    if (cacheTexts[i] === text) return cacheSkeletons[i]!;
+  }
   const built = buildSkeleton(text);
-  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  cache.set(text, built);
+  cacheTexts[cacheNext] = text;
+  cacheSkeletons[cacheNext] = built;
+  cacheNext = (cacheNext + 1) % CACHE_SIZE;
   return built;
 }
 

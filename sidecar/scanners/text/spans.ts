@@ -2,6 +2,7 @@ import type { Finding } from '../types.ts';
 
 /** Sorts findings and merges overlapping ones (the earlier kind wins), so rewrites never overlap. */
 export function mergeFindings(findings: readonly Finding[]): Finding[] {
+  if (findings.length === 0) return [];
   const sorted = [...findings]
     .filter((f) => f.end > f.start)
     .sort((a, b) => a.start - b.start || b.end - a.end);
