@@ -1,10 +1,13 @@
 /**
  * Guard latency and throughput benchmark; see METHOD.md. Usage:
  *   node --import tsx bench/guard/run.ts [--rounds 3] [--duration 5] [--connections 16] [--json out.json]
+ *     [--policy rules|default]  the rule policy (policy.ts, default) or policies/default.yaml without
+ *                               its classifier
  *     [--profile DIR]   the guard runs under `node --cpu-prof` and writes its profile into DIR
+ *     [--tsx]           run the servers from source under tsx instead of compiled with tsc
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -17,6 +20,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     json: { type: 'string' },
     profile: { type: 'string' },
+    policy: { type: 'string', default: 'rules' },
+    tsx: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -45,14 +50,34 @@ function chatBody(): string {
   return JSON.stringify(body);
 }
 
-function start(args: string[], nodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
+const root = new URL('../../', import.meta.url).pathname;
+
+/**
+ * The servers as the guard image runs them: compiled with tsc (bench/guard/tsconfig.json, into
+ * .cache/bench-guard) and started with plain node. Under tsx every process would also carry the
+ * loader (its esbuild worker adds ~20 MiB to the RSS we report).
+ */
+function serversEntry(): string[] {
+  if (values.tsx) return ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname];
+  execFileSync(
     process.execPath,
-    [...nodeFlags, '--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, ...args],
+    [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}bench/guard/tsconfig.json`],
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: 'inherit',
     },
   );
+  // Read at run time (readFileSync), so tsc does not copy it.
+  const corpus = 'sidecar/scanners/jailbreak/corpus.json';
+  copyFileSync(`${root}${corpus}`, `${root}.cache/bench-guard/${corpus}`);
+  return [`${root}.cache/bench-guard/bench/guard/servers.js`];
+}
+const entry = serversEntry();
+
+function start(args: string[], nodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, BULWARK_BENCH_ROOT: root },
+  });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -139,7 +164,7 @@ async function sequential(url: string, body: string, n: number) {
 const upstream = await start(['upstream']);
 const floor = await start(['floor', String(upstream.port)]);
 const guard = await start(
-  ['guard', String(upstream.port)],
+  ['guard', String(upstream.port), values.policy],
   values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [],
 );
 try {
@@ -148,8 +173,8 @@ try {
   const direct = `http://127.0.0.1:${upstream.port}${path}`;
   const guarded = `http://127.0.0.1:${guard.port}${path}`;
   const floored = `http://127.0.0.1:${floor.port}${path}`;
-  // Warm-up: JIT, keep-alive pools, lazy scanner state.
-  for (const url of [guarded, floored]) {
+  // Warm-up: JIT, keep-alive pools, lazy scanner state; the model too, which every load goes through.
+  for (const url of [direct, guarded, floored]) {
     await autocannon({
       url,
       method: 'POST',
@@ -218,6 +243,9 @@ try {
       addedP99Ms: seq.guardP99Ms - seq.directP99Ms,
     },
     bodyBytes: Buffer.byteLength(body),
+    policy: values.policy,
+    runtime: values.tsx ? 'tsx' : 'tsc build',
+    node: process.version,
     cpus: cpus().length,
     loadAverage1m: loadavg()[0],
     connections,

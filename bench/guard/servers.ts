@@ -1,9 +1,10 @@
 /**
- * Child process for the guard benchmark: `upstream` starts the fake model, `guard PORT` a guard in front
- * of it with the rule scanners on, `floor PORT` the least a Node proxy can do (see METHOD.md). Prints
- * `ready <port>` on stdout once listening.
+ * Child process for the guard benchmark: `upstream` starts the fake model, `guard PORT [rules|default]` a
+ * guard in front of it with the rule policy (policy.ts) or the shipped default policy without its
+ * classifier, `floor PORT` the least a Node proxy can do (see METHOD.md). Prints `ready <port>` on
+ * stdout once listening. run.ts starts it compiled with tsc (as the guard image runs), or under tsx.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,14 +17,29 @@ import { pipelineDeps } from '../../sidecar/server/pipeline-deps.ts';
 import { startFakeUpstream } from '../../test/support/openai-upstream.ts';
 import { BENCH_POLICY } from './policy.ts';
 
-const [mode, upstreamPort] = process.argv.slice(2);
+const [mode, upstreamPort, policyName = 'rules'] = process.argv.slice(2);
+
+/**
+ * The policy the guard runs. `default` is policies/default.yaml with the classifier switched off: the
+ * model's cost is measured on its own (bench/classifier), and this keeps every other scanner it names.
+ */
+function benchPolicy(): string {
+  if (policyName === 'rules') return BENCH_POLICY;
+  if (policyName !== 'default') throw new Error(`unknown policy ${policyName} (rules or default)`);
+  // The repository root: run.ts says where it is, since the compiled copy lives under .cache/.
+  const root = process.env.BULWARK_BENCH_ROOT ?? new URL('../../', import.meta.url).pathname;
+  const text = readFileSync(join(root, 'policies/default.yaml'), 'utf8');
+  const off = text.replace('classifier: {}', 'classifier: { enabled: false }');
+  if (off === text) throw new Error('policies/default.yaml no longer has `classifier: {}` to switch off');
+  return off;
+}
 if (mode === 'upstream') {
   // Not recording requests: the fake model's memory must not grow over the run (it would tax later runs).
   const upstream = await startFakeUpstream({ record: false });
   console.log(`ready ${upstream.port}`);
 } else if (mode === 'guard') {
   const policyPath = join(tmpdir(), `bulwark-bench-policy-${process.pid}.yaml`);
-  writeFileSync(policyPath, BENCH_POLICY);
+  writeFileSync(policyPath, benchPolicy());
   // Audit lines are produced (their cost is part of the guard's) but discarded, not written to a terminal.
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   const logger = createLogger({ service: 'bulwark-guard-bench', stream: sink });
