@@ -73,11 +73,18 @@ function serversEntry(): string[] {
 }
 const entry = serversEntry();
 
+/** Every server started; whatever ends this process (a server that fails to start included) ends them. */
+const started: ChildProcess[] = [];
+process.once('exit', () => {
+  for (const child of started) if (child.exitCode === null) child.kill('SIGTERM');
+});
+
 function start(args: string[], nodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, BULWARK_BENCH_ROOT: root },
   });
+  started.push(child);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
