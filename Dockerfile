@@ -43,8 +43,10 @@ COPY operator ./operator
 COPY sidecar ./sidecar
 COPY cli ./cli
 COPY images/profile-installer ./images/profile-installer
+COPY scripts/build ./scripts/build
 RUN npx tsc -p tsconfig.build.json \
- && npx tsc -p images/profile-installer/tsconfig.json
+ && npx tsc -p images/profile-installer/tsconfig.json \
+ && scripts/build/copy-runtime-assets.sh dist
 # The shipped classifier (models/<name>/model.onnx + tokenizer.json, produced by training/).
 COPY models ./models
 

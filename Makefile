@@ -28,6 +28,7 @@ $(NODE_STAMP): package-lock.json package.json
 
 build: deps ## compile TypeScript to dist/ (used by images and bin/bulwark.js)
 	npx tsc -p tsconfig.build.json
+	scripts/build/copy-runtime-assets.sh dist
 
 generate: deps ## regenerate crds/ from the zod schemas in api/
 	npx tsx api/generate.ts

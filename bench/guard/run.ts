@@ -7,7 +7,7 @@
  *     [--tsx]           run the servers from source under tsx instead of compiled with tsc
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -66,9 +66,10 @@ function serversEntry(): string[] {
       stdio: 'inherit',
     },
   );
-  // Read at run time (readFileSync), so tsc does not copy it.
-  const corpus = 'sidecar/scanners/jailbreak/corpus.json';
-  copyFileSync(`${root}${corpus}`, `${root}.cache/bench-guard/${corpus}`);
+  // Data files read at run time beside their modules, which tsc does not copy.
+  execFileSync(`${root}scripts/build/copy-runtime-assets.sh`, [`${root}.cache/bench-guard`], {
+    stdio: 'inherit',
+  });
   return [`${root}.cache/bench-guard/bench/guard/servers.js`];
 }
 const entry = serversEntry();

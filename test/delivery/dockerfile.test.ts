@@ -178,12 +178,27 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('copies the data files the code reads at run time next to the compiled modules', () => {
+    const build = stage('build')
+      .instructions.filter((i) => i.op === 'RUN')
+      .map((i) => i.args);
+    assert.ok(build.some((args) => /scripts\/build\/copy-runtime-assets\.sh dist/.test(args)));
+  });
+
   it('keeps the build context to what the Dockerfile copies', () => {
     const ignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
       .split('\n')
       .filter((l) => l && !l.startsWith('#'));
     assert.equal(ignore[0], '*', 'everything is excluded first');
-    for (const needed of ['package.json', 'package-lock.json', 'api/', 'cli/', 'bin/', 'models/']) {
+    for (const needed of [
+      'package.json',
+      'package-lock.json',
+      'api/',
+      'cli/',
+      'bin/',
+      'models/',
+      'scripts/build/',
+    ]) {
       assert.ok(ignore.includes(`!${needed}`), needed);
     }
   });
