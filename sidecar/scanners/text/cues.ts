@@ -163,14 +163,19 @@ export function leadLiterals(source: string, wordStart = false): string[] | unde
   return kept;
 }
 
-/** Top-level `|` split of a source, respecting escapes, character classes and groups. */
-function splitAlternatives(source: string): string[] {
-  const parts: string[] = [];
+/**
+ * Walks a regex source from `from`, skipping escapes and character classes, and calls `visit` with each
+ * other character, its index and the group depth before it; stops when `visit` returns true.
+ */
+function walkSource(
+  source: string,
+  from: number,
+  visit: (c: string, i: number, depth: number) => boolean,
+): void {
   let depth = 0;
   let inClass = false;
-  let from = 0;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
+  for (let i = from; i < source.length; i++) {
+    const c = source[i]!;
     if (c === '\\') {
       i++;
       continue;
@@ -180,13 +185,23 @@ function splitAlternatives(source: string): string[] {
       continue;
     }
     if (c === '[') inClass = true;
-    else if (c === '(') depth++;
+    else if (visit(c, i, depth)) return;
+    if (c === '(') depth++;
     else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) {
+  }
+}
+
+/** Top-level `|` split of a source, respecting escapes, character classes and groups. */
+function splitAlternatives(source: string): string[] {
+  const parts: string[] = [];
+  let from = 0;
+  walkSource(source, 0, (c, i, depth) => {
+    if (c === '|' && depth === 0) {
       parts.push(source.slice(from, i));
       from = i + 1;
     }
-  }
+    return false;
+  });
   parts.push(source.slice(from));
   return parts;
 }
@@ -203,23 +218,15 @@ function alternativesLiterals(source: string, wordStart: boolean, anchored: bool
 
 /** Index just past the group that opens at `open` (a `(`), or -1. */
 function groupEnd(source: string, open: number): number {
-  let depth = 0;
-  let inClass = false;
-  for (let i = open; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') {
-      i++;
-      continue;
+  let end = -1;
+  walkSource(source, open, (c, i, depth) => {
+    if (c === ')' && depth === 1) {
+      end = i + 1;
+      return true;
     }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return i + 1;
-  }
-  return -1;
+    return false;
+  });
+  return end;
 }
 
 const META = new Set(['\\', '(', ')', '[', ']', '{', '}', '?', '*', '+', '.', '|', '^', '$']);
