@@ -1,6 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AnalysisRecord } from '../../shared/pipeline/types.ts';
-import { FastCounter, FastHistogram } from './series.ts';
 
 /** Routes the guard serves; anything else is counted as `other` so a scanner of paths cannot add series. */
 export const ROUTES = [
@@ -23,11 +22,10 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
  */
 export class GuardMetrics {
   readonly registry = new Registry();
-  /** Per request: series kept by label values (series.ts), not looked up from a label object each time. */
-  readonly requests = new FastCounter({
+  readonly requests = new Counter({
     name: 'bulwark_requests_total',
     help: 'Requests by route, decision and HTTP status class.',
-    labelNames: ['route', 'decision', 'status'],
+    labelNames: ['route', 'decision', 'status'] as const,
     registers: [this.registry],
   });
   readonly detections = new Counter({
@@ -42,17 +40,17 @@ export class GuardMetrics {
     labelNames: ['scanner', 'direction'] as const,
     registers: [this.registry],
   });
-  readonly scanDuration = new FastHistogram({
+  readonly scanDuration = new Histogram({
     name: 'bulwark_scan_duration_seconds',
     help: 'Time spent scanning one request or response, by direction and scanner (`all` = whole pipeline).',
-    labelNames: ['direction', 'scanner'],
+    labelNames: ['direction', 'scanner'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly upstreamDuration = new FastHistogram({
+  readonly upstreamDuration = new Histogram({
     name: 'bulwark_upstream_duration_seconds',
     help: 'Time from sending a request to the model until its response headers, by route and status class.',
-    labelNames: ['route', 'status'],
+    labelNames: ['route', 'status'] as const,
     buckets: UPSTREAM_BUCKETS,
     registers: [this.registry],
   });
@@ -103,7 +101,7 @@ export class GuardMetrics {
 
   observeAnalysis(analysis: AnalysisRecord): void {
     const { direction } = analysis;
-    this.scanDuration.series(direction, 'all').observe(analysis.latencyMs / 1000);
+    this.scanDuration.observe({ direction, scanner: 'all' }, analysis.latencyMs / 1000);
     for (const scanner of analysis.identifiedThreats) {
       this.detections.inc({ scanner, direction, action: analysis.actions[scanner] ?? 'block' });
     }
@@ -111,7 +109,7 @@ export class GuardMetrics {
     const perScanner = analysis.scannerLatencyMs;
     if (perScanner) {
       for (const scanner in perScanner) {
-        this.scanDuration.series(direction, scanner).observe(perScanner[scanner]! / 1000);
+        this.scanDuration.observe({ direction, scanner }, perScanner[scanner]! / 1000);
       }
     }
   }

@@ -57,7 +57,7 @@ function observe(options: GuardAppOptions) {
       const status = res.statusCode;
       const decision: Decision =
         l.decision ?? (status >= 500 ? 'error' : status >= 400 ? 'rejected' : 'allowed');
-      options.metrics.requests.series(l.route, decision, statusClass(status)).inc();
+      options.metrics.requests.inc({ route: l.route, decision, status: statusClass(status) });
       const policy = options.policy();
       writeAudit(audit, {
         requestId: l.requestId,

@@ -255,14 +255,15 @@ async function send(
       signal: cancel,
     });
     l.upstreamStatus = response.status;
-    ctx.metrics.upstreamDuration
-      .series(l.route, statusClass(response.status))
-      .observe(response.headersMs / 1000);
+    ctx.metrics.upstreamDuration.observe(
+      { route: l.route, status: statusClass(response.status) },
+      response.headersMs / 1000,
+    );
     return response;
   } catch (err) {
     if (!(err instanceof GuardHttpError)) throw upstreamError(err);
     if (err.code === ErrorCodes.upstreamTimeout || err.code === ErrorCodes.upstreamUnavailable) {
-      ctx.metrics.upstreamDuration.series(l.route, err.code).observe(0);
+      ctx.metrics.upstreamDuration.observe({ route: l.route, status: err.code }, 0);
     }
     throw err;
   }
