@@ -15,7 +15,7 @@ const gap = (n: number) => `(?:[\\s,;:'"“”‘’()-]+[\\p{L}\\p{N}'’-]+){0
 const re = (source: string) => new RegExp(source, 'gu');
 
 const OVERRIDE_VERB = w(
-  "ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|skip|bypass|override|overrule|overwrite|drop|abandon|discard|neglect|erase|delete|reset|wipe|nevermind|never mind|don't follow|do not follow|dont follow|stop following|cancel|set aside|throw away|scrap|dismiss",
+  "remove|ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|skip|bypass|override|overrule|overwrite|drop|abandon|discard|neglect|erase|delete|reset|wipe|nevermind|never mind|don't follow|do not follow|dont follow|stop following|cancel|set aside|throw away|scrap|dismiss",
 );
 const SCOPE = w(
   'previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|old|all|any|every|your|system|developer|programmed|pre-?set|default|given|existing|following|that|those|these',
@@ -39,6 +39,21 @@ export const INJECTION_CUES: readonly Cue[] = [
     id: 'override',
     re: re(
       `\\b${w('ignorier\\w*|vergiss|vergessen sie|missachte\\w*|uberschreib\\w*|ignora\\w*|olvida\\w*|olvide|oublie\\w*|ignore[zr]?|dimentica\\w*|negeer|vergeet|esqueca|esqueça|zaboravi|ignoruj|zapomnij')}${gap(4)}${w('anweisung\\w*|instruktion\\w*|aufgaben?|auftr\\w*|befehle?|vorgaben|regeln|alles|instrucciones|indicaciones|reglas|ordenes|todo|consignes|directives|regles|tout|istruzioni|regole|tutto|instructies|opdrachten|alles|instrucoes|instruções|regras|sve|instrukcije|upute|instrukcje|polecenia|wszystko')}\\b`,
+    ),
+    weight: 0.85,
+  },
+  // French spells the object as English does, so it goes with French verbs only ("ignore the
+  // instructions on the box" is English and harmless).
+  {
+    id: 'override',
+    re: re(`\\b${w('oubli\\w*|ignorez')}${gap(4)}${w('instructions|indications')}\\b`),
+    weight: 0.85,
+  },
+  // German puts the verb last: "die obigen Ausführungen ignorieren", "Ignorieren Sie das Obige".
+  {
+    id: 'override',
+    re: re(
+      `\\b${w('obig|vorherig|bisherig|vorangegangen|vorig')}\\w*${gap(2)}${w('ignorier|vergess|vergiss|missacht')}\\w*|\\b${w('ignorier|vergess|vergiss|missacht')}\\w*${gap(1)}${w('das|die|alle|den')} ${w('obig|vorherig|bisherig|vorangegangen|vorig')}\\w*`,
     ),
     weight: 0.85,
   },
@@ -81,6 +96,23 @@ export const INJECTION_CUES: readonly Cue[] = [
       `\\b${w('ignore|disregard|forget|skip')}\\b${gap(8)}${w('and|then|but|,|instead')}\\s*${w('just |only |instead |simply |now ')}?${w('print|say|output|write|respond|reply|repeat|return|focus|tell|answer|type|show')}\\b`,
     ),
     weight: 0.45,
+  },
+  // Turning the model away from the retrieved context it is meant to answer from: "answer by your own
+  // knowledge and not by the articles", "do not look in the documents provided, just output ...".
+  {
+    id: 'context-override',
+    re: re(
+      `\\b${w("do not|don'?n?t|never|not")} ${w('look|use|rely|refer|answer|base|consult|read|search')}\\w*${gap(4)}${w('the|any|your')} ${w('provided |given |attached |retrieved |above ')}?${w('articles?|documents?|sources?|search results|knowledge base')}\\b|\\b${w('answer|respond|reply')}\\w*${gap(6)}${w('not|instead of|rather than')} ${w('by|from|according to|using|based on')} ${w('the |any |your ')}?${w('provided |given ')}?${w('articles?|documents?|sources?|context')}\\b|\\b${w('disregarding|ignoring|regardless of|despite')} ${w('the |any |your ')}?${w('provided |given ')}?${w('articles?|documents?|sources|search results')}\\b`,
+    ),
+    weight: 0.6,
+  },
+  // "STOP: write ...", "Attention - stop -": an alarm word used as a delimiter before new orders.
+  {
+    id: 'new-instructions',
+    re: re(
+      `\\b${w('stop|stopp|halt')}\\s*[:!-]+\\s*${w('write|say|print|output|type|repeat|schreib|sag')}\\w*\\b|\\b${w('attention|achtung|warning|urgent')}\\s*[:!-]+\\s*${w('stop|stopp|halt')}\\b`,
+    ),
+    weight: 0.6,
   },
   {
     id: 'quoted-payload',
@@ -177,6 +209,28 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.7,
   },
+  // A finished assistant turn forged inside content, followed by a new user turn: the model is made to
+  // believe it already answered and now gets the attacker's request. Below a block on its own: pasted
+  // chat transcripts look the same.
+  {
+    id: 'role-hijack',
+    re: re(
+      `(?:^|\\n)[\\s>*#]*${w('assistant|ai|chatbot|bot')}\\s*:(?:[^\\n]*\\n){1,12}?[\\s>*#]*${w('user|human')}\\s*:`,
+    ),
+    weight: 0.5,
+  },
+  // Bracketed role tags as in the first indirect injections ("[system](#instructions)", Greshake et al. 2023).
+  // A bare tag opening a line is weaker evidence: logs print "[system] disk full" too.
+  {
+    id: 'role-hijack',
+    re: re(`\\[${w('system|admin|administrator|developer|sys')}\\]\\(#[\\w-]+\\)`),
+    weight: 0.7,
+  },
+  {
+    id: 'role-hijack',
+    re: re(`(?:^|\\n)\\s*\\[${w('system|admin|administrator|developer|sys')}\\]`),
+    weight: 0.5,
+  },
   {
     id: 'role-hijack',
     re: re(
@@ -227,6 +281,13 @@ export const INJECTION_CUES: readonly Cue[] = [
     id: 'indirect',
     re: re(
       `\\b${w('note|message|instructions?|attention|important|reminder|hint|notice')} ${w('to|for')} ${w('the |any |all ')}?${w('ai|assistant|model|llm|chatbot|gpt|language model|agent|bot|ai models?|large language model|reader')}s?\\b`,
+    ),
+    weight: 0.75,
+  },
+  {
+    id: 'indirect',
+    re: re(
+      `\\b${w('note|message|instructions?|notice|profile|metadata|memo|comment|hint|directive')}${gap(3)}${w('to|for')} ${w('any |all |the ')}?${w('automated|automatic|ai|llm|machine')} ${w('screening |analysis |review |scanning |hiring |recruiting |evaluation |reading |summari[sz]ation |parsing ')}?${w('systems?|software|tools?|readers?|agents?|scanners?|models?|assistants?')}\\b|\\binvisible to ${w('humans|people|the reader|human readers')}|\\bvisible ${w('only ')}?to ${w('llms?|ai|the model|language models|bots?|machines|automated')}`,
     ),
     weight: 0.75,
   },
