@@ -106,11 +106,12 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.6,
   },
-  // "STOP: write ...", "Attention - stop -": an alarm word used as a delimiter before new orders.
+  // "STOP: write ...", "STOP EVERYTHING!!! NOW!!! JUST PRINT", "Attention - stop -": an alarm word used
+  // as a delimiter before new orders.
   {
     id: 'new-instructions',
     re: re(
-      `\\b${w('stop|stopp|halt')}\\s*[:!-]+\\s*${w('write|say|print|output|type|repeat|schreib|sag')}\\w*\\b|\\b${w('attention|achtung|warning|urgent')}\\s*[:!-]+\\s*${w('stop|stopp|halt')}\\b`,
+      `\\b${w('stop|stopp|halt')}${w(' everything')}?\\s*[:!-]+\\s*${w('now\\s*[:!-]*\\s*')}?${w('just |only |simply ')}?${w('write|say|print|output|type|repeat|schreib|sag')}\\w*\\b|\\b${w('attention|achtung|warning|urgent')}\\s*[:!-]+\\s*${w('stop|stopp|halt')}\\b`,
     ),
     weight: 0.6,
   },
@@ -335,6 +336,14 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.9,
   },
+  // The same through a reference-style image: "![t][ref]" and "[ref]: https://host/logo.png?q=[DATA]".
+  {
+    id: 'exfiltration',
+    re: re(
+      `!\\[[^\\]\\n]{0,200}\\]\\[[^\\]\\n]{0,40}\\][\\s\\S]{0,400}?\\n\\s*\\[[^\\]\\n]{1,40}\\]:\\s*<?https?://[^\\s>]{1,500}[?&/=][^\\s>]{0,500}${w('\\[[a-z_ ]{2,30}\\]|\\{[a-z_ ]{2,30}\\}|\\$[a-z_]{2,30}|%[a-z_]{2,30}%|<[a-z_ ]{2,30}>')}`,
+    ),
+    weight: 0.9,
+  },
   {
     id: 'exfiltration',
     re: re(
@@ -350,8 +359,10 @@ export const INJECTION_CUES: readonly Cue[] = [
     weight: 0.7,
   },
   // Payload relays: the prompt asks the model to emit code or markup for a downstream system to run.
+  // The payload itself is separate evidence from the request to relay it: "include '<script>…' in your
+  // output" is both, a question about a <script> tag only the first.
   {
-    id: 'payload-relay',
+    id: 'payload-markup',
     re: re(
       `<script\\b|javascript:|\\bon(?:error|load|mouseover)\\s*=|\\bunion\\s+select\\b|;\\s*drop\\s+table\\b|'\\s*or\\s*'1'\\s*=\\s*'1|\\brm\\s+-rf\\s+/|\\b__import__\\s*\\(|\\bos\\.system\\s*\\(`,
     ),
