@@ -10,7 +10,7 @@ TRAIN_VENV = $(BULWARK_CACHE)/venv-$(shell sha256sum $(TRAIN_REQUIREMENTS) | cut
 TRAIN_PY = $(TRAIN_VENV)/bin/python
 BULWARK_DATASET ?= $(abspath ../shared/datasets/all.jsonl)
 
-.PHONY: model model-check model-venv
+.PHONY: model model-check model-venv policy-eval
 
 model-venv: $(TRAIN_VENV)/.installed
 $(TRAIN_VENV)/.installed: $(TRAIN_REQUIREMENTS)
@@ -27,3 +27,7 @@ model: model-venv ## retrain the default classifier into models/ (reproduces the
 
 model-check: model-venv ## retrain into a temp dir and compare with the shipped model (byte-for-byte or tolerance)
 	cd training && $(TRAIN_PY) check_reproduce.py ../$(MODEL_DIR) --data $(BULWARK_DATASET)
+
+policy-eval: model-venv ## re-measure the default policy on validation (policies/default.eval.json) and re-render the model card
+	npx tsx scripts/model/default-policy-eval.ts $(BULWARK_DATASET)
+	cd training && $(TRAIN_PY) -m bulwark_train.card ../$(MODEL_DIR)

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../main.ts';
+import { defaultPolicyFigures } from './eval.ts';
 
 const testdata = (name: string) =>
   fileURLToPath(new URL(`../../shared/eval/testdata/${name}`, import.meta.url));
@@ -80,5 +82,26 @@ describe('bulwark eval', () => {
       (await capture(['eval', '--dataset', testdata('fixture.jsonl'), '--classifier', 'maybe'])).code,
       2,
     );
+  });
+});
+
+const DATASET = new URL('../../../shared/datasets/all.jsonl', import.meta.url);
+
+describe('the default policy figures the model card reports', () => {
+  it('policies/default.eval.json and MODEL_CARD.md match what the code computes (make policy-eval)', {
+    skip: !existsSync(DATASET) && 'shared/datasets/all.jsonl not present beside the repository',
+  }, async () => {
+    const recorded = JSON.parse(
+      readFileSync(new URL('../../policies/default.eval.json', import.meta.url), 'utf8'),
+    );
+    const figures = await defaultPolicyFigures(readFileSync(DATASET, 'utf8'));
+    assert.deepEqual(figures, recorded, 'a scanner, the policy or the model changed: run `make policy-eval`');
+    const card = readFileSync(
+      new URL('../../models/bulwark-injection-ngram-v1/MODEL_CARD.md', import.meta.url),
+      'utf8',
+    );
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    assert.match(card, new RegExp(`\\| TPR \\(detection rate\\) \\| ${pct(figures.tpr)} \\|`));
+    assert.match(card, new RegExp(`\\| FPR \\| ${pct(figures.fpr)} \\|`));
   });
 });

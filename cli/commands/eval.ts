@@ -77,6 +77,20 @@ export async function preparePolicy(
   return { compiled: compilePolicy(loaded, { classifiers }, options), notes, close };
 }
 
+/** The figures the model card reports for the default policy: validation split, without the latency. */
+export async function defaultPolicyFigures(datasetJsonl: string): Promise<Omit<Figures, 'latencyMs'>> {
+  const prepared = await preparePolicy(readPolicy(undefined), 'auto');
+  try {
+    if (prepared.notes.some((n) => n.startsWith('classifier unavailable')))
+      throw new Error(`default policy without its classifier: ${prepared.notes.join('; ')}`);
+    const rows = parseDataset(datasetJsonl, { split: 'validation' });
+    const { latencyMs: _machineDependent, ...figures } = await evaluatePolicy(prepared.compiled, rows);
+    return figures;
+  } finally {
+    await prepared.close();
+  }
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function formatFigures(f: Figures): string {

@@ -214,7 +214,7 @@ def main() -> None:
     tok.save(str(out / "tokenizer.json"), pretty=True)
     write_json(out / "config.json", config)
     write_json(out / "metrics.json", metrics)
-    (out / "MODEL_CARD.md").write_text(card.render(NAME, config, metrics, len(model_bytes)), encoding="utf-8")
+    (out / "MODEL_CARD.md").write_text(card.render(NAME, config, metrics, len(model_bytes), card.load_policy_eval(REPO)), encoding="utf-8")
     log(
         f"wrote {out}: validation TPR {val_report['tpr']} FPR {val_report['fpr']} AUC {val_report['roc_auc']} "
         f"at p >= {threshold}; model.onnx {len(model_bytes)} bytes; {time.time() - t_start:.1f}s"

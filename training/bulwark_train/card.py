@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 ATTRIBUTION = """\
 The training data is the Bulwark developer prompt dataset (`shared/datasets/`, built from files in public GitHub
 repositories pinned to commits; see its README). The model weights are derived from that text. Notices the data
@@ -113,7 +117,36 @@ def _rate_table(d: dict, first: str) -> list[str]:
     return lines
 
 
-def render(name: str, config: dict, metrics: dict, onnx_bytes: int) -> str:
+def _policy_section(ev: dict) -> list[str]:
+    """The default policy's figures (policies/default.eval.json, written by `make policy-eval`)."""
+    by = ev["byLabel"]
+    out = [
+        "## In the default policy (validation split)\n",
+        "The issue's targets are stated for the guard's default policy (`policies/default.yaml`): this model "
+        "together with the rule scanners (injection cues, jailbreak templates, encodings, invisible text), each "
+        "entry at its own threshold, the request blocked when any entry fires. Figures from `bulwark eval "
+        "--policy policies/default.yaml --split validation` (kept in `policies/default.eval.json`; a test fails "
+        "when they drift from what the code computes):\n",
+        "| metric | value |\n|---|---|",
+        f"| n | {ev['n']} |",
+        f"| TPR (detection rate) | {_pct(ev['tpr'])} |",
+        f"| FPR | {_pct(ev['fpr'])} |",
+        f"| precision | {_pct(ev['precision'])} |",
+        f"| F1 | {ev['f1']:.3f} |",
+    ]
+    for label in ("injection", "jailbreak", "benign"):
+        if label in by:
+            what = "flagged" if label == "benign" else "detected"
+            out.append(f"| {label} {what} | {by[label]['blocked']} / {by[label]['n']} ({_pct(by[label]['rate'])}) |")
+    out.append(
+        "\nTarget: TPR ≥ 95% at FPR ≤ 2%; not met. Some injection cues (bracketed role tags, text addressed to "
+        "automated readers) were written after reading validation misses, so these figures are optimistic; "
+        "`policies/default.yaml` states what the train-derived cues alone reached.\n"
+    )
+    return out
+
+
+def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval: dict | None = None) -> str:
     v = metrics["validation"]
     tr = metrics["train"]
     hp = metrics["hyperparameters"]
@@ -230,12 +263,17 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int) -> str:
     for src, x in metrics["leave_one_source_out"].items():
         w(f"| `{src}` | {x['n']} | {_pct(x['tpr']) if 'tpr' in x else '–'} | {_pct(x['fpr']) if 'fpr' in x else '–'} |")
     w("\n### By prompt length in characters (validation)\n")
-    out.extend(_rate_table(v["flag_rate_by_length_chars"], "chars"))
+    # Numeric order: metrics.json stores keys sorted as text, which would put 1000-4000 before 200-1000.
+    by_length = v["flag_rate_by_length_chars"]
+    out.extend(_rate_table({k: by_length[k] for k in sorted(by_length, key=lambda k: int(k.split("-")[0]))}, "chars"))
     w("\n### Hard negatives: benign rows with trigger words (validation)\n")
     w("| trigger | n | flagged |\n|---|---|---|")
     for k, x in v["benign_with_trigger_word_fpr"].items():
         w(f"| {k} | {x['n']} | {_pct(x['flagged'])} |")
     w("")
+
+    if policy_eval is not None:
+        out.extend(_policy_section(policy_eval))
 
     w("## Limits\n")
     w(
@@ -294,3 +332,23 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int) -> str:
     )
     w("Hyper-parameters: " + ", ".join(f"`{k}={hp[k]}`" for k in sorted(hp)) + ".")
     return "\n".join(out) + "\n"
+
+
+def load_policy_eval(repo: Path) -> dict | None:
+    path = repo / "policies" / "default.eval.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def main() -> None:
+    """Re-render MODEL_CARD.md from the files beside it (after `make policy-eval`), without retraining."""
+    model_dir = Path(sys.argv[1])
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    metrics = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
+    size = (model_dir / "model.onnx").stat().st_size
+    repo = Path(__file__).resolve().parents[2]
+    text = render(config["name"], config, metrics, size, load_policy_eval(repo))
+    (model_dir / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
