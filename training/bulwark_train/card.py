@@ -138,8 +138,9 @@ def _policy_section(ev: dict) -> list[str]:
         if label in by:
             what = "flagged" if label == "benign" else "detected"
             out.append(f"| {label} {what} | {by[label]['blocked']} / {by[label]['n']} ({_pct(by[label]['rate'])}) |")
+    met = ev["tpr"] >= 0.95 and ev["fpr"] <= 0.02
     out.append(
-        "\nTarget: TPR ≥ 95% at FPR ≤ 2%; not met. Some injection cues (bracketed role tags, text addressed to "
+        f"\nTarget: TPR ≥ 95% at FPR ≤ 2%; {'met' if met else 'not met'}. Some injection cues (bracketed role tags, text addressed to "
         "automated readers) were written after reading validation misses, so these figures are optimistic; "
         "`policies/default.yaml` states what the train-derived cues alone reached.\n"
     )
