@@ -4,7 +4,7 @@
  *
  * A model directory holds model.onnx (inputs input_ids and attention_mask, int64 [batch, seq], optionally
  * token_type_ids; output logits float32 [batch, labels]), tokenizer.json, and optionally config.json (id2label,
- * max_length, window_stride, threshold, pad_token_id, add_special_tokens) and tokenizer_config.json.
+ * max_length, window_stride, max_windows, threshold, pad_token_id, add_special_tokens) and tokenizer_config.json.
  * Everything is loaded and checked once, with a trial run, so a broken model fails at start-up, not on the
  * first request.
  */
@@ -64,6 +64,11 @@ export interface LoadClassifierOptions {
    * max_length, else 3/4 of a window.
    */
   stride?: number;
+  /**
+   * At most this many windows per text, evenly spaced (see windows.ts). Default: config.json max_windows
+   * when the window is the config's max_length, else every window.
+   */
+  maxWindows?: number;
   /** onnxruntime intra-op threads; 1 keeps the guard's latency steady on small machines. */
   intraOpThreads?: number;
   /** Windows per onnxruntime call. */
@@ -75,6 +80,7 @@ export interface LoadedClassifier extends TextClassifier {
   readonly threshold: number | undefined;
   readonly maxLength: number;
   readonly stride: number;
+  readonly maxWindows: number | undefined;
   readonly maliciousLabels: readonly number[];
 }
 
@@ -83,6 +89,7 @@ interface ModelConfig {
   id2label?: Record<string, string>;
   max_length?: number;
   window_stride?: number;
+  max_windows?: number;
   threshold?: number;
   pad_token_id?: number;
   add_special_tokens?: boolean;
@@ -143,6 +150,7 @@ function parseConfig(raw: unknown, file: string): ModelConfig {
     id2label: id2label as Record<string, string> | undefined,
     max_length: posInt('max_length'),
     window_stride: posInt('window_stride'),
+    max_windows: posInt('max_windows'),
     threshold: threshold as number | undefined,
     pad_token_id: posInt('pad_token_id'),
     add_special_tokens: typeof raw.add_special_tokens === 'boolean' ? raw.add_special_tokens : undefined,
@@ -217,6 +225,10 @@ export async function loadClassifier(opts: LoadClassifierOptions): Promise<Loade
   const stride = opts.stride ?? configStride ?? Math.max(1, Math.floor((room * 3) / 4));
   if (!Number.isInteger(stride) || stride < 1 || stride > room) {
     throw new ClassifierLoadError(dir, `stride ${stride} must be an integer between 1 and ${room}`);
+  }
+  const maxWindows = opts.maxWindows ?? (maxLength === config.max_length ? config.max_windows : undefined);
+  if (maxWindows !== undefined && (!Number.isInteger(maxWindows) || maxWindows < 1)) {
+    throw new ClassifierLoadError(dir, `maxWindows ${maxWindows} must be a positive integer`);
   }
 
   let session: ort.InferenceSession;
@@ -313,13 +325,15 @@ export async function loadClassifier(opts: LoadClassifierOptions): Promise<Loade
     threshold: config.threshold,
     maxLength,
     stride,
+    maxWindows,
     maliciousLabels: malicious,
     async classify(texts: readonly string[]): Promise<number[]> {
       if (closed) throw new Error(`classifier ${dir} is closed`);
       if (texts.length === 0) return [];
       const ids = texts.map((t) => tokenizer.encode(t, { add_special_tokens: false }).ids);
       const scores = new Array<number>(texts.length).fill(0);
-      for (const batch of makeBatches(makeWindows(ids, { maxLength, stride, special }), batchSize, padId)) {
+      const windows = makeWindows(ids, { maxLength, stride, special, ...(maxWindows ? { maxWindows } : {}) });
+      for (const batch of makeBatches(windows, batchSize, padId)) {
         const { logits, labels } = await runBatch(batch);
         const p = maliciousProbabilities(logits, batch.rows, labels, malicious);
         batch.texts.forEach((t, r) => {

@@ -70,6 +70,41 @@ describe('makeWindows', () => {
   });
 });
 
+describe('makeWindows with maxWindows', () => {
+  const ids = Array.from({ length: 20 }, (_, i) => i);
+  const plan = { maxLength: 2, stride: 2, special: none };
+
+  it('keeps every window while they fit', () => {
+    assert.equal(makeWindows([ids], { ...plan, maxWindows: 10 }).length, 10);
+  });
+
+  it('keeps the first, the last and evenly spaced ones between when there are more', () => {
+    // Ten windows starting at 0, 2, ..., 18; k·9/3 picks windows 0, 3, 6 and 9.
+    const w = makeWindows([ids], { ...plan, maxWindows: 4 });
+    assert.deepEqual(
+      w.map((x) => x.ids),
+      [
+        [0, 1],
+        [6, 7],
+        [12, 13],
+        [18, 19],
+      ],
+    );
+  });
+
+  it('caps each text on its own and keeps only the opening window at maxWindows 1', () => {
+    const w = makeWindows([ids, [1]], { ...plan, maxWindows: 1 });
+    assert.deepEqual(w, [
+      { text: 0, ids: [0, 1] },
+      { text: 1, ids: [1] },
+    ]);
+  });
+
+  it('rejects a maxWindows that is not a positive integer', () => {
+    assert.throws(() => makeWindows([ids], { ...plan, maxWindows: 0 }), /maxWindows/);
+  });
+});
+
 describe('makeBatches', () => {
   it('right-pads each batch to its longest window with the pad id and a zero mask', () => {
     const b = makeBatches(

@@ -16,6 +16,11 @@ export interface WindowPlan {
   /** Tokens between the starts of consecutive windows, counted in text tokens. */
   stride: number;
   special: SpecialTokens;
+  /**
+   * At most this many windows per text, evenly spaced from the first to the last (window k of n kept is
+   * floor(k·(n−1)/(max−1))): bounds the cost of a heavy model on long texts. Default: every window.
+   */
+  maxWindows?: number;
 }
 
 export interface Window {
@@ -57,17 +62,33 @@ export function makeWindows(texts: readonly (readonly number[])[], plan: WindowP
       `stride must be an integer between 1 and ${room} (the window's text tokens), got ${plan.stride}`,
     );
   }
+  const max = plan.maxWindows;
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+    throw new Error(`maxWindows must be a positive integer, got ${max}`);
+  }
   const out: Window[] = [];
   texts.forEach((ids, text) => {
+    const starts: number[] = [];
     for (let start = 0; ; start += plan.stride) {
+      starts.push(start);
+      if (start + room >= ids.length) break;
+    }
+    for (const start of spread(starts, max)) {
       out.push({
         text,
         ids: [...plan.special.prefix, ...ids.slice(start, start + room), ...plan.special.suffix],
       });
-      if (start + room >= ids.length) break;
     }
   });
   return out;
+}
+
+/** At most `max` items, evenly spaced, first and last included; the training pipeline picks the same ones. */
+function spread<T>(items: readonly T[], max: number | undefined): readonly T[] {
+  const n = items.length;
+  if (max === undefined || n <= max) return items;
+  if (max === 1) return items.slice(0, 1);
+  return Array.from({ length: max }, (_, k) => items[Math.floor((k * (n - 1)) / (max - 1))] as T);
 }
 
 export interface Batch {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
+import { calibrated } from '../../../shared/classifier/calibration.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
-import { calibrated, classifierFor } from '../promptInjection/index.ts';
+import { classifierFor } from '../promptInjection/index.ts';
 import { type Cue, noisyOr, scoreCues } from '../text/cues.ts';
 import type { Finding, Scanner, ScannerDeps } from '../types.ts';
 import { type Template, TemplateIndex } from './shingles.ts';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { calibrated } from '../../../shared/classifier/calibration.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
 import type { ScanContext } from '../types.ts';
-import { calibrated, injectionHeuristics, promptInjection } from './index.ts';
+import { injectionHeuristics, promptInjection } from './index.ts';
 
 const ctx: ScanContext = { direction: 'input', state: { requestId: 'r', vault: new Map() } };
 const score = (text: string) => injectionHeuristics(text).score;

@@ -1,4 +1,5 @@
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
+import { calibrated } from '../../../shared/classifier/calibration.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
 import { scoreCues } from '../text/cues.ts';
 import type { Scanner, ScannerDeps, ScanResult } from '../types.ts';
@@ -40,18 +41,6 @@ export function classifierFor(
   const params = entry.params?.classifier;
   if (!params || params.enabled === false) return undefined;
   return deps.classifiers ? deps.classifiers.get(classifierKey(params)) : deps.classifier;
-}
-
-/**
- * Maps a classifier probability onto the scanners' scale, where 0.5 is "fires at the default threshold":
- * a model that states its own operating threshold t (shared/classifier's LoadedClassifier reads it from
- * config.json) gets t mapped to 0.5, piecewise linearly, so an entry threshold means the same for the
- * shipped model, a bring-your-own model and the heuristics. Without a stated threshold, p is used as is.
- */
-export function calibrated(classifier: TextClassifier, p: number): number {
-  const t = (classifier as { threshold?: unknown }).threshold;
-  if (typeof t !== 'number' || !(t > 0 && t < 1)) return p;
-  return p < t ? (0.5 * p) / t : 0.5 + (0.5 * (p - t)) / (1 - t);
 }
 
 export interface PromptInjectionOptions {

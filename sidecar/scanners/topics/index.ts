@@ -1,6 +1,7 @@
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
+import { calibrated } from '../../../shared/classifier/calibration.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
-import { calibrated, classifierFor } from '../promptInjection/index.ts';
+import { classifierFor } from '../promptInjection/index.ts';
 import { noisyOr } from '../text/cues.ts';
 import { skeleton } from '../text/normalize.ts';
 import type { Finding, Scanner, ScannerDeps } from '../types.ts';
