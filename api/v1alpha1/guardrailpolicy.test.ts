@@ -53,6 +53,20 @@ describe('GuardrailPolicySpec', () => {
     ],
     ['threshold above 1', { input: [{ type: 'jailbreak', threshold: 1.5 }] }, 'input.0.threshold: Too big'],
     [
+      'a cascade band that holds nothing',
+      {
+        input: [
+          { type: 'promptInjection', params: { classifier: { cascade: { band: { low: 0.7, high: 0.3 } } } } },
+        ],
+      },
+      'input.0.params.classifier.cascade.band: band.low must be below band.high',
+    ],
+    [
+      'a cascade without its band',
+      { input: [{ type: 'promptInjection', params: { classifier: { cascade: {} } } }] },
+      'input.0.params.classifier.cascade.band: Invalid input',
+    ],
+    [
       'topics without lists',
       { input: [{ type: 'topics', params: {} }] },
       'input.0.params: the topics scanner needs',

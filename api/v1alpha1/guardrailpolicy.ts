@@ -48,22 +48,63 @@ export const PII_ENTITIES = [
 const Patterns = z.array(z.string().min(1).max(1024)).min(1).max(256);
 const Words = z.array(z.string().min(1).max(256)).min(1).max(1024);
 
+const ModelFields = {
+  maliciousLabels: z
+    .array(z.string().min(1).max(64))
+    .max(16)
+    .optional()
+    .describe('Model labels that count as malicious, e.g. ["INJECTION", "JAILBREAK"].'),
+  maxTokens: z.int32().min(16).max(8192).optional().describe('Window length in tokens.'),
+  strideTokens: z.int32().min(1).max(8192).optional().describe('Step between sliding windows.'),
+  maxWindows: z
+    .int32()
+    .min(1)
+    .max(1024)
+    .optional()
+    .describe('At most this many windows per text, evenly spaced; bounds the cost of long prompts.'),
+};
+
+const ModelPath = z.string().regex(/^\//).max(512);
+
+const CascadeBand = withRules(
+  z
+    .object({
+      low: z.number().min(0).max(1).describe('Lowest first-stage score the second model re-scores.'),
+      high: z.number().min(0).max(1).describe('First-stage scores at or above this are kept as they are.'),
+    })
+    .strict(),
+  [
+    {
+      cel: 'self.low < self.high',
+      message: 'band.low must be below band.high',
+      holds: (b: { low: number; high: number }) => b.low < b.high,
+    },
+  ],
+);
+
+export const CascadeParams = z
+  .object({
+    modelPath: ModelPath.optional().describe(
+      'Directory of the second-stage model (bring your own); default: the shipped bulwark-injection-minilm-v1.',
+    ),
+    ...ModelFields,
+    band: CascadeBand.describe(
+      "Texts the first model scores in [low, high) on the scanners' scale (0.5 = its own threshold) are " +
+        'scored by the second model instead; the rest keep the first score.',
+    ),
+  })
+  .strict();
+
 export const ClassifierParams = z
   .object({
     enabled: z.boolean().default(true).describe('Use the ONNX classifier in addition to heuristics.'),
-    modelPath: z
-      .string()
-      .regex(/^\//)
-      .max(512)
-      .optional()
-      .describe('Directory with model.onnx and tokenizer.json (bring your own); default: the shipped model.'),
-    maliciousLabels: z
-      .array(z.string().min(1).max(64))
-      .max(16)
-      .optional()
-      .describe('Model labels that count as malicious, e.g. ["INJECTION", "JAILBREAK"].'),
-    maxTokens: z.int32().min(16).max(8192).optional().describe('Window length in tokens.'),
-    strideTokens: z.int32().min(1).max(8192).optional().describe('Step between sliding windows.'),
+    modelPath: ModelPath.optional().describe(
+      'Directory with model.onnx and tokenizer.json (bring your own); default: the shipped model.',
+    ),
+    ...ModelFields,
+    cascade: CascadeParams.optional().describe(
+      'A heavier second model for the texts the first is unsure about: cheap on clear cases, accurate on the rest.',
+    ),
   })
   .strict();
 

@@ -34,6 +34,11 @@ function packageRoot(): string {
 /** The shipped default model. */
 export const DEFAULT_MODEL_DIR = path.join(packageRoot(), 'models', DEFAULT_MODEL_NAME);
 
+export const DEFAULT_CASCADE_MODEL_NAME = 'bulwark-injection-minilm-v1';
+
+/** The shipped second-stage model a cascade uses when it names none (see cascade.ts). */
+export const DEFAULT_CASCADE_MODEL_DIR = path.join(packageRoot(), 'models', DEFAULT_CASCADE_MODEL_NAME);
+
 const DEFAULT_MAX_LENGTH = 512;
 const DEFAULT_BATCH_SIZE = 8;
 const PROBE = 'hello world';

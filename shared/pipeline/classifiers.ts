@@ -44,15 +44,32 @@ export function classifierNeeds(spec: GuardrailPolicySpec): ClassifierNeed[] {
 
 export type LoadClassifierFn = (params: ClassifierParams) => Promise<TextClassifier>;
 
-/** shared/classifier's loader: the entry's modelPath (bring your own) or the shipped default model. */
+/**
+ * shared/classifier's loader: the entry's modelPath (bring your own) or the shipped default model, and
+ * with `cascade` a second model (default: the shipped second-stage model) for the first one's unsure band.
+ */
 export const loadFromParams: LoadClassifierFn = async (params) => {
-  const { loadClassifier, DEFAULT_MODEL_DIR } = await import('../classifier/index.ts');
-  return loadClassifier({
-    modelDir: params.modelPath ?? DEFAULT_MODEL_DIR,
-    ...(params.maliciousLabels ? { labels: { malicious: params.maliciousLabels } } : {}),
-    ...(params.maxTokens !== undefined ? { maxLength: params.maxTokens } : {}),
-    ...(params.strideTokens !== undefined ? { stride: params.strideTokens } : {}),
+  const { loadClassifier, DEFAULT_MODEL_DIR, DEFAULT_CASCADE_MODEL_DIR } = await import(
+    '../classifier/index.ts'
+  );
+  const options = (p: Omit<ClassifierParams, 'enabled' | 'cascade'>, defaultDir: string) => ({
+    modelDir: p.modelPath ?? defaultDir,
+    ...(p.maliciousLabels ? { labels: { malicious: p.maliciousLabels } } : {}),
+    ...(p.maxTokens !== undefined ? { maxLength: p.maxTokens } : {}),
+    ...(p.strideTokens !== undefined ? { stride: p.strideTokens } : {}),
+    ...(p.maxWindows !== undefined ? { maxWindows: p.maxWindows } : {}),
   });
+  const first = await loadClassifier(options(params, DEFAULT_MODEL_DIR));
+  if (!params.cascade) return first;
+  let second: TextClassifier;
+  try {
+    second = await loadClassifier(options(params.cascade, DEFAULT_CASCADE_MODEL_DIR));
+  } catch (err) {
+    await first.close();
+    throw err;
+  }
+  const { cascadeClassifier } = await import('../classifier/cascade.ts');
+  return cascadeClassifier(first, second, params.cascade.band);
 };
 
 export interface ClassifierSetOptions {

@@ -104,7 +104,9 @@ function compileEntry(
     !classifierFor(entry, deps)
   ) {
     const why = classifierErrors?.get(classifierKey(params));
-    const model = params.modelPath ? `model ${params.modelPath}` : 'the default model';
+    const model =
+      (params.modelPath ? `model ${params.modelPath}` : 'the default model') +
+      (params.cascade ? ` (cascade: ${params.cascade.modelPath ?? 'the default second-stage model'})` : '');
     // Without its detector the guard must not serve, unless the policy explicitly accepts heuristics only.
     if (failMode === 'closed') {
       throw new PolicyCompileError(

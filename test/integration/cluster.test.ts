@@ -105,6 +105,32 @@ describe('local control plane', () => {
         return true;
       });
     });
+
+    it('rejects a GuardrailPolicy whose classifier cascade band holds nothing, with the CEL message', async () => {
+      const objects = KubernetesObjectApi.makeApiClient(cluster.kc);
+      const invalid = {
+        apiVersion: LLM_API_VERSION,
+        kind: 'GuardrailPolicy',
+        metadata: { name: 'empty-band', namespace: ns.name },
+        spec: {
+          input: [
+            {
+              type: 'promptInjection',
+              params: { classifier: { cascade: { band: { low: 0.8, high: 0.2 } } } },
+            },
+          ],
+        },
+      } as KubernetesObject;
+      await assert.rejects(objects.create(invalid), (err: unknown) => {
+        const status = apiStatus(err);
+        assert.equal(status?.code, 422, `expected 422 Invalid, got ${JSON.stringify(status)}`);
+        assert.match(
+          status?.message ?? '',
+          /cascade\.band: Invalid value.*band\.low must be below band\.high/,
+        );
+        return true;
+      });
+    });
   });
 
   it('takes a restricted-compliant Deployment to Available with Ready pods', async () => {

@@ -21,16 +21,21 @@ export function wantsClassifier(entry: Pick<ScannerEntry, 'params'>): boolean {
 type ClassifierParams = NonNullable<NonNullable<ScannerEntry['params']>['classifier']>;
 
 /**
- * Identity of the model an entry asks for: entries that name the same model directory, labels and
- * window share one loaded classifier. The default model has no modelPath.
+ * Identity of the model an entry asks for: entries that name the same model directory, labels, window
+ * and cascade share one loaded classifier. The default model has no modelPath.
  */
 export function classifierKey(params: ClassifierParams): string {
-  return JSON.stringify([
-    params.modelPath ?? null,
-    params.maliciousLabels ?? null,
-    params.maxTokens ?? null,
-    params.strideTokens ?? null,
-  ]);
+  const model = (p: Omit<ClassifierParams, 'enabled' | 'cascade'>) => [
+    p.modelPath ?? null,
+    p.maliciousLabels ?? null,
+    p.maxTokens ?? null,
+    p.strideTokens ?? null,
+    p.maxWindows ?? null,
+  ];
+  const { cascade } = params;
+  return JSON.stringify(
+    cascade ? [...model(params), [...model(cascade), cascade.band.low, cascade.band.high]] : model(params),
+  );
 }
 
 /** The classifier this entry should use, or undefined (not asked for, or not loaded). */
