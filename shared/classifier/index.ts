@@ -4,7 +4,8 @@
  *
  * A model directory holds model.onnx (inputs input_ids and attention_mask, int64 [batch, seq], optionally
  * token_type_ids; output logits float32 [batch, labels]), tokenizer.json, and optionally config.json (id2label,
- * max_length, window_stride, max_windows, threshold, pad_token_id, add_special_tokens) and tokenizer_config.json.
+ * max_length, window_stride, max_windows, batch_size, threshold, pad_token_id, add_special_tokens) and
+ * tokenizer_config.json.
  * Everything is loaded and checked once, with a trial run, so a broken model fails at start-up, not on the
  * first request.
  */
@@ -76,7 +77,10 @@ export interface LoadClassifierOptions {
   maxWindows?: number;
   /** onnxruntime intra-op threads; 1 keeps the guard's latency steady on small machines. */
   intraOpThreads?: number;
-  /** Windows per onnxruntime call. */
+  /**
+   * Windows per onnxruntime call. Default: config.json batch_size, else 8. A dynamically quantized model
+   * (int8 activations scaled per call) states 1, so that a window's score does not depend on the others.
+   */
   batchSize?: number;
 }
 
@@ -95,6 +99,7 @@ interface ModelConfig {
   max_length?: number;
   window_stride?: number;
   max_windows?: number;
+  batch_size?: number;
   threshold?: number;
   pad_token_id?: number;
   add_special_tokens?: boolean;
@@ -156,6 +161,7 @@ function parseConfig(raw: unknown, file: string): ModelConfig {
     max_length: posInt('max_length'),
     window_stride: posInt('window_stride'),
     max_windows: posInt('max_windows'),
+    batch_size: posInt('batch_size'),
     threshold: threshold as number | undefined,
     pad_token_id: posInt('pad_token_id'),
     add_special_tokens: typeof raw.add_special_tokens === 'boolean' ? raw.add_special_tokens : undefined,
@@ -269,7 +275,7 @@ export async function loadClassifier(opts: LoadClassifierOptions): Promise<Loade
   }
   const wantsTokenTypes = inputs.has('token_type_ids');
   const padId = padIdOf(tokenizer, config);
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const batchSize = opts.batchSize ?? config.batch_size ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     await session.release();
     throw new ClassifierLoadError(dir, `batchSize ${batchSize} must be a positive integer`);

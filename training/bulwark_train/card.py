@@ -97,9 +97,9 @@ one 256-token window 15.6–16.5 / 17.0–29.3 ms; 512 tokens as three 256-token
 512-token window 47–50 / 64–76 ms; RSS 128–133 MiB with it loaded. So even in a cascade every prompt in the
 uncertain band pays about 50 ms for 512 tokens, and the p99 target (20 ms) holds only while fewer than 1% of
 prompts fall in the band, where the cascade gains at most 0.1 point (81.6% with 3.7% of rows in the band).
-Not adopted: a frozen general-purpose sentence embedding is the wrong signal for this task; what remains open
-is a fine-tuned encoder (which this pipeline could not reproduce without a training framework and committed
-weights) or a bring-your-own dedicated classifier.
+Not adopted: a frozen general-purpose sentence embedding is the wrong signal for this task. The same encoder
+fine-tuned on the train split (JAX, reproducible with `make model-encoder`) is now the default policy's second
+stage: see `models/bulwark-injection-minilm-v1/MODEL_CARD.md`.
 """
 
 
@@ -122,9 +122,11 @@ def _policy_section(ev: dict) -> list[str]:
     by = ev["byLabel"]
     out = [
         "## In the default policy (validation split)\n",
-        "The issue's targets are stated for the guard's default policy (`policies/default.yaml`): this model "
-        "together with the rule scanners (injection cues, jailbreak templates, encodings, invisible text), each "
-        "entry at its own threshold, the request blocked when any entry fires. Figures from `bulwark eval "
+        "The issue's targets are stated for the guard's default policy (`policies/default.yaml`): the classifier "
+        "cascade (`bulwark-injection-ngram-v1` on every prompt, `bulwark-injection-minilm-v1` on the ones the "
+        "first scores inside the policy's band) together with the rule scanners (injection cues, jailbreak "
+        "templates, encodings, invisible text), each entry at its own threshold, the request blocked when any "
+        "entry fires. Figures from `bulwark eval "
         "--policy policies/default.yaml --split validation` (kept in `policies/default.eval.json`; a test fails "
         "when they drift from what the code computes):\n",
         "| metric | value |\n|---|---|",
@@ -141,7 +143,7 @@ def _policy_section(ev: dict) -> list[str]:
     met = ev["tpr"] >= 0.95 and ev["fpr"] <= 0.02
     out.append(
         f"\nTarget: TPR ≥ 95% at FPR ≤ 2%; {'met' if met else 'not met'}. Some injection cues (bracketed role tags, text addressed to "
-        "automated readers) were written after reading validation misses, so these figures are optimistic; "
+        "automated readers) and the cascade's band were chosen after looking at validation rows, so these figures are optimistic; "
         "`policies/default.yaml` states what the train-derived cues alone reached.\n"
     )
     return out

@@ -1,0 +1,107 @@
+"""MODEL_CARD.md of the second-stage model, generated from its metrics like the first-stage card."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..card import ATTRIBUTION, _pct, _policy_section, _rate_table, load_policy_eval
+
+
+def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval: dict | None = None) -> str:
+    v = metrics["validation"]
+    hp = metrics["hyperparameters"]
+    ds = metrics["dataset"]
+    base = metrics["base_model"]
+    out: list[str] = []
+    w = out.append
+    w(f"# {name}\n")
+    w(
+        "The second stage of Bulwark's default prompt-injection cascade: a small transformer that re-scores only "
+        "the prompts the first stage (`bulwark-injection-ngram-v1`, a sub-word n-gram scorer) is unsure about, so "
+        "its cost is paid on a fraction of the traffic. It can also be used alone, or as the second stage behind "
+        "another first model (`params.classifier.cascade` in a GuardrailPolicy).\n"
+    )
+    w("## Model\n")
+    w(
+        f"* Base: {base['model']}, taken from {base['artifact']} (jar sha256 `{base['sha256']}`); no model hub "
+        "is reachable from the build machines, Maven Central is. Licence of the base weights: Apache-2.0.\n"
+        "* Fine-tuned as a whole (all layers) with a linear head on the mean-pooled last hidden state; the ONNX "
+        "graph outputs logits `[0, z]`, so softmax(logits)[1] = sigmoid(z) = P(malicious).\n"
+        f"* Windows: [CLS] + up to {hp['max_length'] - 2} tokens + [SEP], consecutive and not overlapping, at most "
+        f"{hp['max_windows']} per text spread evenly from first to last (the runtime picks the same ones); the "
+        "text's score is the max over its windows.\n"
+        f"* Training: {hp['epochs']} epochs, {hp['windows_per_step']} windows per step, AdamW (encoder lr "
+        f"{hp['encoder_lr']}, head lr {hp['head_lr']}, weight decay {hp['weight_decay']}, {int(hp['warmup'] * 100)}% "
+        f"warm-up then cosine), seed {hp['seed']}; loss: {hp['loss']}. JAX on CPU.\n"
+        f"* {hp['quantization']}; `model.onnx` is {onnx_bytes / 1e6:.1f} MB.\n"
+    )
+    w("## Data\n")
+    w(
+        f"`{ds['file']}` (sha256 `{ds['sha256']}`): {ds['rows']['train']} train rows for fitting, "
+        f"{ds['rows']['validation']} validation rows for the threshold and every figure below. Labels `injection` "
+        "and `jailbreak` are malicious, `benign` is benign.\n"
+    )
+    w("## Validation\n")
+    w(
+        f"Threshold {metrics['threshold']} ({metrics['threshold_rule']}).\n\n"
+        "| metric | value |\n|---|---|\n"
+        f"| ROC-AUC | {v['roc_auc']} |\n"
+        f"| TPR / FPR at the threshold | {_pct(v['tpr'])} / {_pct(v['fpr'])} |\n"
+        f"| TPR at FPR ≤ 1% / 5% | {_pct(v['tpr_at_fpr_1pct'])} / {_pct(v['tpr_at_fpr_5pct'])} |\n"
+        f"| precision, F1 | {_pct(v['precision'])}, {v['f1']} |\n"
+        f"| before quantization: ROC-AUC, TPR at FPR ≤ 2% | {metrics['validation_float32']['roc_auc']}, "
+        f"{_pct(metrics['validation_float32']['tpr_at_fpr_2pct'])} |\n"
+    )
+    w("By source (validation rows, flag rate at the threshold):\n")
+    out.extend(_rate_table(v["flag_rate_by_source"], "source"))
+    w("")
+    if policy_eval:
+        out.extend(_policy_section(policy_eval))
+    w("## Intended use and limits\n")
+    w(
+        "Intended for screening prompts to a self-hosted LLM, inside the guard, behind a cheaper first stage. "
+        "It learned from public injection and jailbreak collections and benign instruction data in English; it is "
+        "weaker on other languages, on attacks unlike those collections, and it has not been measured on sources "
+        "outside the dataset. It was not evaluated leave-one-source-out (each fit takes about half an hour on two "
+        "cores); the first-stage card reports that for the n-gram model. Long texts are scored on at most "
+        f"{hp['max_windows']} windows of {hp['max_length']} tokens, so an injection between the scored windows of a "
+        "very long document is left to the first stage and the rules.\n"
+    )
+    w("## Reproducing\n")
+    w(
+        "`make model-encoder` retrains it with the pinned toolchain in `training/requirements.txt`: 990 steps of "
+        "about 2–3 s each on two cores (50 minutes or so; the shipped weights took 65 minutes while other builds "
+        "shared the machine), then export, quantization and the validation pass (under 2 minutes). Training is "
+        "deterministic run to run on one machine (XLA on CPU, fixed seed and batch shapes; two short runs gave "
+        "identical weights, byte for byte). `make model-encoder-check` retrains into a temporary directory and "
+        "compares tokenizer, config and the validation ROC-AUC / TPR / FPR (within 0.005) with the shipped files; "
+        "int8 weights are not compared, one rounding step there is the whole quantization scale.\n"
+    )
+    w("## Attribution\n")
+    w(
+        "Base model: all-MiniLM-L6-v2 by the sentence-transformers authors (Nils Reimers et al.), Apache-2.0, "
+        "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2 (itself fine-tuned from "
+        "microsoft/MiniLM-L12-H384-uncased, MIT). Modified here: a classification head added, every layer "
+        "fine-tuned on the data below, the graph rebuilt and its weights quantized to int8. The Apache-2.0 text is "
+        "`LICENSE.base-model.txt` beside this card.\n"
+    )
+    w(ATTRIBUTION.replace("per-n-gram weights and a WordPiece vocabulary (8,000 sub-word strings)",
+                          "transformer weights and the base model's WordPiece vocabulary"))
+    return "\n".join(out)
+
+
+def main() -> None:
+    """Re-render MODEL_CARD.md from the files beside it (after `make policy-eval`), without retraining."""
+    model_dir = Path(sys.argv[1])
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    metrics = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
+    size = (model_dir / "model.onnx").stat().st_size
+    repo = Path(__file__).resolve().parents[3]
+    text = render(config["name"], config, metrics, size, load_policy_eval(repo))
+    (model_dir / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
