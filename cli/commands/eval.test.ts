@@ -96,12 +96,12 @@ describe('the default policy figures the model card reports', () => {
     );
     const figures = await defaultPolicyFigures(readFileSync(DATASET, 'utf8'));
     assert.deepEqual(figures, recorded, 'a scanner, the policy or the model changed: run `make policy-eval`');
-    const card = readFileSync(
-      new URL('../../models/bulwark-injection-ngram-v1/MODEL_CARD.md', import.meta.url),
-      'utf8',
-    );
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-    assert.match(card, new RegExp(`\\| TPR \\(detection rate\\) \\| ${pct(figures.tpr)} \\|`));
-    assert.match(card, new RegExp(`\\| FPR \\| ${pct(figures.fpr)} \\|`));
+    // Both stages of the default cascade report the policy's figures.
+    for (const model of ['bulwark-injection-ngram-v1', 'bulwark-injection-minilm-v1']) {
+      const card = readFileSync(new URL(`../../models/${model}/MODEL_CARD.md`, import.meta.url), 'utf8');
+      assert.match(card, new RegExp(`\\| TPR \\(detection rate\\) \\| ${pct(figures.tpr)} \\|`), model);
+      assert.match(card, new RegExp(`\\| FPR \\| ${pct(figures.fpr)} \\|`), model);
+    }
   });
 });
