@@ -83,7 +83,10 @@ async function main(): Promise<void> {
     rows[`${n} tokens`] = {
       classify: await time(iterations, warmup, () => clf.classify([text])),
       tokenizeOnly: await time(iterations, warmup, () => tok.encode(text, { add_special_tokens: false })),
-      windows: n <= clf.maxLength ? 1 : 1 + Math.ceil((n - clf.maxLength) / clf.stride),
+      windows: Math.min(
+        n <= clf.maxLength ? 1 : 1 + Math.ceil((n - clf.maxLength) / clf.stride),
+        clf.maxWindows ?? Number.POSITIVE_INFINITY,
+      ),
     };
   }
   const batch = sizes.map((n) => promptOf(tok, n === 2048 ? 512 : n));

@@ -1,0 +1,115 @@
+/**
+ * The default policy's classifier cascade on a realistic mix: latency per prompt over the validation split's
+ * texts, how many the second model sees, and memory with both models loaded (method: METHOD.md).
+ *
+ *   node --import tsx bench/classifier/cascade.bench.ts [--dataset FILE.jsonl] [--split NAME] [--json]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { calibrated } from '../../shared/classifier/calibration.ts';
+import {
+  DEFAULT_CASCADE_MODEL_DIR,
+  DEFAULT_MODEL_DIR,
+  loadClassifier,
+} from '../../shared/classifier/index.ts';
+import { parseDataset, percentile } from '../../shared/eval/index.ts';
+import { loadFromParams } from '../../shared/pipeline/classifiers.ts';
+import { parsePolicyManifest } from '../../shared/policy/index.ts';
+
+const MiB = 1024 * 1024;
+const rss = () => Math.round(process.memoryUsage().rss / MiB);
+
+function stats(ms: number[]) {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    n: ms.length,
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    mean: round(ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length)),
+  };
+}
+
+async function timeEach(texts: readonly string[], fn: (t: string) => Promise<unknown>): Promise<number[]> {
+  const ms: number[] = [];
+  for (const t of texts) {
+    const t0 = performance.now();
+    await fn(t);
+    ms.push(performance.now() - t0);
+  }
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      dataset: {
+        type: 'string',
+        default: new URL('../../../shared/datasets/all.jsonl', import.meta.url).pathname,
+      },
+      split: { type: 'string', default: 'validation' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const policy = parsePolicyManifest(
+    readFileSync(new URL('../../policies/default.yaml', import.meta.url), 'utf8'),
+  );
+  const entry = policy.spec.input.find((e) => e.type === 'promptInjection');
+  const params = entry?.params?.classifier;
+  if (!params?.cascade) throw new Error('policies/default.yaml: promptInjection has no classifier cascade');
+  const texts = parseDataset(readFileSync(values.dataset as string, 'utf8'), {
+    split: values.split as string,
+  }).map((r) => r.text);
+
+  const rssBefore = rss();
+  const cascade = await loadFromParams(params);
+  const rssLoaded = rss();
+  // The stages on their own, to say which texts fall in the band and what each stage costs.
+  const first = await loadClassifier({ modelDir: DEFAULT_MODEL_DIR });
+  const second = await loadClassifier({ modelDir: DEFAULT_CASCADE_MODEL_DIR });
+  const { low, high } = params.cascade.band;
+  const firstScores = (await first.classify(texts)).map((p) => calibrated(first, p));
+  const inBand = texts.filter(
+    (_, i) => (firstScores[i] as number) >= low && (firstScores[i] as number) < high,
+  );
+
+  const warm = texts.slice(0, 50);
+  for (const t of warm) await cascade.classify([t]);
+  const all = await timeEach(texts, (t) => cascade.classify([t]));
+  const result = {
+    models: cascade.name,
+    band: params.cascade.band,
+    texts: texts.length,
+    secondStageShare: Math.round((inBand.length / texts.length) * 1000) / 1000,
+    cascadeMs: stats(all),
+    firstStageMs: stats(await timeEach(texts, (t) => first.classify([t]))),
+    secondStageOnBandMs: stats(await timeEach(inBand, (t) => second.classify([t]))),
+    secondStageOnAllMs: stats(await timeEach(texts, (t) => second.classify([t]))),
+    rssMiB: { beforeLoad: rssBefore, cascadeLoaded: rssLoaded, afterRuns: rss() },
+  };
+  await Promise.all([cascade.close(), first.close(), second.close()]);
+  if (values.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  const line = (name: string, s: ReturnType<typeof stats>) =>
+    console.log(
+      `${name.padEnd(28)} n ${String(s.n).padStart(5)}  p50 ${s.p50.toFixed(2)}  p90 ${s.p90.toFixed(2)}  ` +
+        `p99 ${s.p99.toFixed(2)}  mean ${s.mean.toFixed(2)} ms`,
+    );
+  console.log(
+    `${result.models}, band [${low}, ${high}): ${inBand.length} of ${texts.length} texts ` +
+      `(${(result.secondStageShare * 100).toFixed(1)}%) go to the second model`,
+  );
+  line('cascade, every text', result.cascadeMs);
+  line('first stage alone', result.firstStageMs);
+  line('second stage, band texts', result.secondStageOnBandMs);
+  line('second stage, every text', result.secondStageOnAllMs);
+  console.log(
+    `RSS: ${result.rssMiB.beforeLoad} MiB before, ${result.rssMiB.cascadeLoaded} MiB with the cascade loaded, ` +
+      `${result.rssMiB.afterRuns} MiB after the runs (the stages were also loaded separately for the breakdown)`,
+  );
+}
+
+await main();
