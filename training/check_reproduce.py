@@ -1,6 +1,6 @@
 """Retrain into a temporary directory and compare with the shipped model (`make model-check`).
 
-Byte-for-byte equality is expected on Linux x86-64 with the pinned wheels. Otherwise the build is accepted
+Byte-for-byte equality is expected on the machine that trained the model with the pinned wheels. Otherwise the build is accepted
 within the tolerance stated in MODEL_CARD.md: identical tokenizer.json and config.json apart from the threshold,
 weights within 1e-4, validation TPR / FPR / ROC-AUC within 0.005.
 

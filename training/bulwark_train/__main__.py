@@ -102,11 +102,7 @@ def main() -> None:
     t_start = time.time()
 
     data_path = Path(args.data)
-    data_bytes = data_path.read_bytes()
-    rows = [json.loads(line) for line in data_bytes.decode("utf-8").split("\n") if line.strip()]
-    group_of = source_files(data_path)
-    for r in rows:
-        r["group"] = group_of.get(r["text"], r["source"].split(":")[0])
+    data_bytes, rows = read_dataset(data_path)
     train = [r for r in rows if r["split"] == "train"]
     val = [r for r in rows if r["split"] == "validation"]
     y_train = np.asarray([0 if r["label"] == "benign" else 1 for r in train])
@@ -250,6 +246,16 @@ def leave_one_source_out(fit, train, val, f_train, f_val, spec, y_train, y_val) 
             res["fpr"] = round(float((p[y == 0] >= t).mean()), 4)
         out[g] = res
     return out
+
+
+def read_dataset(data_path: Path) -> tuple[bytes, list[dict]]:
+    """The file's bytes (for its sha256) and its rows, each with "group": the source file that holds it."""
+    data_bytes = data_path.read_bytes()
+    rows = [json.loads(line) for line in data_bytes.decode("utf-8").split("\n") if line.strip()]
+    group_of = source_files(data_path)
+    for r in rows:
+        r["group"] = group_of.get(r["text"], r["source"].split(":")[0])
+    return data_bytes, rows
 
 
 def source_files(data_path: Path) -> dict[str, str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ import jax
 import numpy as np
 import onnxruntime as ort
 
-from ..__main__ import REPO, composition, source_files, write_json
+from ..__main__ import REPO, composition, read_dataset, write_json
 from ..metrics import binary_report, breakdown, pick_threshold, tpr_at_fpr
 from ..mil import source_balanced_weights
 from ..card import load_policy_eval
@@ -87,11 +86,7 @@ def main() -> None:
     t0 = time.time()
 
     data_path = Path(args.data)
-    data_bytes = data_path.read_bytes()
-    rows = [json.loads(line) for line in data_bytes.decode("utf-8").split("\n") if line.strip()]
-    group_of = source_files(data_path)
-    for r in rows:
-        r["group"] = group_of.get(r["text"], r["source"].split(":")[0])
+    data_bytes, rows = read_dataset(data_path)
     tr = [r for r in rows if r["split"] == "train"]
     va = [r for r in rows if r["split"] == "validation"]
     y_tr = np.asarray([0 if r["label"] == "benign" else 1 for r in tr], np.float32)

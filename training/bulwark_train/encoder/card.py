@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from ..card import ATTRIBUTION, _pct, _policy_section, _rate_table, load_policy_eval
+from ..card import ATTRIBUTION, _pct, _policy_section, _rate_table, rerender
 
 
 def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval: dict | None = None) -> str:
@@ -92,15 +91,9 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
     return "\n".join(out)
 
 
+
 def main() -> None:
-    """Re-render MODEL_CARD.md from the files beside it (after `make policy-eval`), without retraining."""
-    model_dir = Path(sys.argv[1])
-    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    metrics = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
-    size = (model_dir / "model.onnx").stat().st_size
-    repo = Path(__file__).resolve().parents[3]
-    text = render(config["name"], config, metrics, size, load_policy_eval(repo))
-    (model_dir / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+    rerender(Path(sys.argv[1]), render)
 
 
 if __name__ == "__main__":
