@@ -26,7 +26,7 @@ import onnxruntime as ort  # noqa: E402
 
 from . import card  # noqa: E402
 from .features import FeatureSpec, chunk_features, chunk_matrix, encode_all, max_per_owner, train_tokenizer  # noqa: E402
-from .metrics import binary_report, breakdown, pick_threshold, tpr_at_fpr  # noqa: E402
+from .metrics import binary_report, breakdown, operating_point, pick_threshold  # noqa: E402
 from .mil import fit_mil, source_balanced_weights  # noqa: E402
 from .onnx_graph import build_graph  # noqa: E402
 
@@ -167,10 +167,7 @@ def main() -> None:
     if diff > 1e-4:
         raise SystemExit(f"ONNX graph disagrees with the reference featuriser (max |dp| = {diff})")
 
-    threshold = round(pick_threshold(y_val, onnx_val, HPARAMS["max_fpr"]), 6)
-    val_report = binary_report(y_val, onnx_val, threshold)
-    val_report["tpr_at_fpr_1pct"] = tpr_at_fpr(y_val, onnx_val, 0.01)
-    val_report["tpr_at_fpr_5pct"] = tpr_at_fpr(y_val, onnx_val, 0.05)
+    threshold, val_report = operating_point(y_val, onnx_val, HPARAMS["max_fpr"])
     metrics = {
         "model": NAME,
         "threshold": threshold,

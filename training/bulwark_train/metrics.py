@@ -85,6 +85,15 @@ def tpr_at_fpr(y: np.ndarray, p: np.ndarray, max_fpr: float) -> float:
     return round(float((p[y == 1] >= t).mean()), 4)
 
 
+def operating_point(y: np.ndarray, p: np.ndarray, max_fpr: float) -> tuple[float, dict]:
+    """The threshold at the target FPR and the report there, with TPR at 1% and 5% FPR for context."""
+    t = round(pick_threshold(y, p, max_fpr), 6)
+    report = binary_report(y, p, t)
+    report["tpr_at_fpr_1pct"] = tpr_at_fpr(y, p, 0.01)
+    report["tpr_at_fpr_5pct"] = tpr_at_fpr(y, p, 0.05)
+    return t, report
+
+
 def breakdown(rows: list[dict], p: np.ndarray, t: float) -> dict:
     """Flag rate per label, per source file and label, per length bucket, and on trigger-word benign rows."""
     by_label: dict[str, list[bool]] = defaultdict(list)

@@ -21,7 +21,7 @@ import numpy as np
 import onnxruntime as ort
 
 from ..__main__ import REPO, composition, read_dataset, write_json
-from ..metrics import binary_report, breakdown, pick_threshold, tpr_at_fpr
+from ..metrics import binary_report, breakdown, operating_point, tpr_at_fpr
 from ..mil import source_balanced_weights
 from ..card import load_policy_eval
 from . import base, card, export, train
@@ -127,10 +127,7 @@ def main() -> None:
 
     p_va = onnx_window_logits(model_bytes, w_va)
     p_va_fp32 = onnx_window_logits(fp32.SerializeToString(), w_va)
-    threshold = round(pick_threshold(y_va, p_va, MAX_FPR), 6)
-    report = binary_report(y_va, p_va, threshold)
-    report["tpr_at_fpr_1pct"] = tpr_at_fpr(y_va, p_va, 0.01)
-    report["tpr_at_fpr_5pct"] = tpr_at_fpr(y_va, p_va, 0.05)
+    threshold, report = operating_point(y_va, p_va, MAX_FPR)
     metrics = {
         "model": NAME,
         "threshold": threshold,
