@@ -69,6 +69,23 @@ describe('classifierNeeds', () => {
   });
 });
 
+describe('classifierNeeds with a cascade', () => {
+  it('keeps the same first model with and without a second stage, or with another band, apart', () => {
+    const p = policy(`    - type: promptInjection
+      params: {classifier: {}}
+    - type: jailbreak
+      params: {classifier: {cascade: {band: {low: 0.2, high: 0.8}}}}
+    - type: topics
+      params: {deny: [weapons], classifier: {cascade: {band: {low: 0.2, high: 0.8}}}}
+    - type: promptInjection
+      params: {classifier: {cascade: {band: {low: 0.1, high: 0.8}}}}`);
+    assert.deepEqual(
+      classifierNeeds(spec(p)).map((n) => n.where),
+      [['input[0]'], ['input[1]', 'input[2]'], ['input[3]']],
+    );
+  });
+});
+
 describe('ClassifierSet', () => {
   it('loads each model once, even for concurrent compiles, and each entry gets its own model', async () => {
     const { load, calls } = fakeLoader();
