@@ -4,7 +4,7 @@ import type { Finding, Scanner } from '../types.ts';
 /**
  * Finds characters that carry text a person does not see but a model reads, or that reorder what a person
  * sees: Unicode tag characters (ASCII smuggling, https://embracethered.com/blog/posts/2024/hiding-and-finding-text-with-unicode-tags/),
- * zero-width characters between letters, bidi embeddings/overrides/isolates (Trojan Source,
+ * zero-width characters between letters or in runs, bidi embeddings/overrides/isolates (Trojan Source,
  * https://trojansource.codes/) and variation selectors used as a byte channel. Legitimate uses are left
  * alone: a ZWJ inside an emoji sequence, ZWJ/ZWNJ in scripts that need them, one emoji variation
  * selector after its base, ideographic variation selectors after Han characters.
@@ -15,6 +15,7 @@ const JOINING_SCRIPT =
   /[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Gurmukhi}\p{Script=Gujarati}\p{Script=Oriya}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}\p{Script=Mongolian}]/u;
 const RTL = /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;
 const HAN = /\p{Script=Han}/u;
+const EDGE_OR_SPACE = /^\s?$/u;
 
 type Kind = 'tag' | 'zero-width' | 'bidi' | 'variation-selector';
 
@@ -74,8 +75,10 @@ function legitimate(
       if (runLength > 1) return false;
       if (cp === 0x200d) return (EMOJI.test(before) && EMOJI.test(after)) || JOINING_SCRIPT.test(before);
       if (cp === 0x200c) return JOINING_SCRIPT.test(before) || JOINING_SCRIPT.test(after);
-      if (cp === 0xfeff) return start === 0; // a byte-order mark at the start of a pasted file
-      return false;
+      // One zero-width character beside a space or at either end of the text (a byte-order mark) splits
+      // no word and spells nothing; text copied from the web carries them (Wikipedia's coordinates read
+      // "40°45′N\ufeff / \ufeff40.76°N").
+      return EDGE_OR_SPACE.test(before) || EDGE_OR_SPACE.test(after);
     case 'bidi':
       // Plain direction marks next to right-to-left text are ordinary typography.
       return (
