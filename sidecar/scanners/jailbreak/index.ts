@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
-import { calibrated } from '../../../shared/classifier/calibration.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
+import { classifierScore } from '../classifierScore.ts';
 import { classifierFor } from '../promptInjection/index.ts';
 import { type Cue, noisyOr, scoreCues } from '../text/cues.ts';
 import type { Finding, Scanner, ScannerDeps } from '../types.ts';
@@ -168,8 +168,7 @@ export function jailbreak(options: JailbreakOptions = {}): Scanner {
         if (s > 0) findings.push({ start: 0, end: text.length, kind: `template:${match.id}` });
       }
       if (classifier && text.trim() !== '') {
-        const [raw = 0] = await classifier.classify([text]);
-        const p = calibrated(classifier, raw);
+        const p = await classifierScore(classifier, text);
         if (p > score) {
           score = p;
           findings.push({ start: 0, end: text.length, kind: `classifier:${classifier.name}` });

@@ -1,6 +1,6 @@
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
-import { calibrated } from '../../../shared/classifier/calibration.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
+import { classifierScore } from '../classifierScore.ts';
 import { scoreCues } from '../text/cues.ts';
 import type { Scanner, ScannerDeps, ScanResult } from '../types.ts';
 import { INJECTION_CUES } from './cues.ts';
@@ -66,8 +66,7 @@ export function promptInjection(options: PromptInjectionOptions = {}): Scanner {
     async scan(text) {
       const heuristic = injectionHeuristics(text);
       if (!classifier || text.trim() === '') return heuristic;
-      const [raw = 0] = await classifier.classify([text]);
-      const p = calibrated(classifier, raw);
+      const p = await classifierScore(classifier, text);
       if (p <= heuristic.score) return heuristic;
       return {
         score: p,

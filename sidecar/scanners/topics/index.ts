@@ -1,6 +1,6 @@
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
-import { calibrated } from '../../../shared/classifier/calibration.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
+import { classifierScore } from '../classifierScore.ts';
 import { classifierFor } from '../promptInjection/index.ts';
 import { noisyOr } from '../text/cues.ts';
 import { skeleton } from '../text/normalize.ts';
@@ -300,8 +300,7 @@ export function topics(options: TopicsOptions): Scanner {
         }
       }
       if (classifier && text.trim() !== '') {
-        const [raw = 0] = await classifier.classify([text]);
-        const p = calibrated(classifier, raw);
+        const p = await classifierScore(classifier, text);
         if (p > score) {
           score = p;
           findings.push({ start: 0, end: text.length, kind: `classifier:${classifier.name}` });
