@@ -62,6 +62,15 @@ const ModelFields = {
     .max(1024)
     .optional()
     .describe('At most this many windows per text, evenly spaced; bounds the cost of long prompts.'),
+  threads: z
+    .int32()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      'onnxruntime intra-op threads for this model (default 1). More cut the latency of one long prompt ' +
+        'when cores are idle; under concurrent requests they compete with each other.',
+    ),
 };
 
 const ModelPath = z.string().regex(/^\//).max(512);

@@ -115,6 +115,22 @@ describe('the shipped default model', () => {
     }
     await assert.rejects(loadClassifier({ modelDir: DEFAULT_MODEL_DIR, stride: 600 }), /stride 600/);
     await assert.rejects(loadClassifier({ modelDir: DEFAULT_MODEL_DIR, batchSize: 0 }), /batchSize/);
+    await assert.rejects(
+      loadClassifier({ modelDir: DEFAULT_MODEL_DIR, intraOpThreads: 0 }),
+      /intraOpThreads 0 must be a positive integer/,
+    );
+  });
+
+  it('scores the same with more onnxruntime threads', async () => {
+    const two = await loadClassifier({ modelDir: DEFAULT_MODEL_DIR, intraOpThreads: 2 });
+    try {
+      assert.deepEqual([clf.intraOpThreads, two.intraOpThreads], [1, 2]);
+      const texts = [...ATTACKS, ...HARD_NEGATIVES, FILLER.repeat(30)];
+      const [one, other] = [await clf.classify(texts), await two.classify(texts)];
+      for (const [i, p] of one.entries()) assert.ok(Math.abs(p - (other[i] as number)) < 1e-5, texts[i]);
+    } finally {
+      await two.close();
+    }
   });
 
   it('scores several texts in one call exactly as one at a time, and an empty text as benign', async () => {

@@ -90,6 +90,7 @@ export interface LoadedClassifier extends TextClassifier {
   readonly maxLength: number;
   readonly stride: number;
   readonly maxWindows: number | undefined;
+  readonly intraOpThreads: number;
   readonly maliciousLabels: readonly number[];
 }
 
@@ -242,10 +243,15 @@ export async function loadClassifier(opts: LoadClassifierOptions): Promise<Loade
     throw new ClassifierLoadError(dir, `maxWindows ${maxWindows} must be a positive integer`);
   }
 
+  const intraOpThreads = opts.intraOpThreads ?? 1;
+  if (!Number.isInteger(intraOpThreads) || intraOpThreads < 1) {
+    throw new ClassifierLoadError(dir, `intraOpThreads ${intraOpThreads} must be a positive integer`);
+  }
+
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(modelFile, {
-      intraOpNumThreads: opts.intraOpThreads ?? 1,
+      intraOpNumThreads: intraOpThreads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
@@ -337,6 +343,7 @@ export async function loadClassifier(opts: LoadClassifierOptions): Promise<Loade
     maxLength,
     stride,
     maxWindows,
+    intraOpThreads,
     maliciousLabels: malicious,
     async classify(texts: readonly string[]): Promise<number[]> {
       if (closed) throw new Error(`classifier ${dir} is closed`);

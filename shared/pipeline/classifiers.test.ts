@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
+import type { LoadedClassifier } from '../classifier/index.ts';
 import type { TextClassifier } from '../classifier/types.ts';
 import type { LoadedPolicy } from '../policy/index.ts';
 import { parsePolicyManifest } from '../policy/index.ts';
@@ -11,6 +12,7 @@ import {
   ClassifierSet,
   classifierNeeds,
   compileWithClassifiers,
+  loadFromParams,
 } from './classifiers.ts';
 
 function policy(input: string): LoadedPolicy {
@@ -70,7 +72,7 @@ describe('classifierNeeds', () => {
 });
 
 describe('classifierNeeds with a cascade', () => {
-  it('keeps the same first model with and without a second stage, or with another band, apart', () => {
+  it('keeps the same first model with and without a second stage, or with another band or thread count, apart', () => {
     const p = policy(`    - type: promptInjection
       params: {classifier: {}}
     - type: jailbreak
@@ -78,10 +80,12 @@ describe('classifierNeeds with a cascade', () => {
     - type: topics
       params: {deny: [weapons], classifier: {cascade: {band: {low: 0.2, high: 0.8}}}}
     - type: promptInjection
-      params: {classifier: {cascade: {band: {low: 0.1, high: 0.8}}}}`);
+      params: {classifier: {cascade: {band: {low: 0.1, high: 0.8}}}}
+    - type: jailbreak
+      params: {classifier: {cascade: {threads: 2, band: {low: 0.2, high: 0.8}}}}`);
     assert.deepEqual(
       classifierNeeds(spec(p)).map((n) => n.where),
-      [['input[0]'], ['input[1]', 'input[2]'], ['input[3]']],
+      [['input[0]'], ['input[1]', 'input[2]'], ['input[3]'], ['input[4]']],
     );
   });
 });
@@ -192,6 +196,16 @@ describe('compileWithClassifiers with the real loader', () => {
       assert.deepEqual(jailbreak.analysis.identifiedThreats, ['jailbreak']);
     } finally {
       await set.close();
+    }
+  });
+
+  it('gives each model the onnxruntime threads its entry asks for', async () => {
+    const loaded = (await loadFromParams({ enabled: true, modelPath: byo, threads: 2 })) as LoadedClassifier;
+    const plain = (await loadFromParams({ enabled: true, modelPath: byo })) as LoadedClassifier;
+    try {
+      assert.deepEqual([loaded.intraOpThreads, plain.intraOpThreads], [2, 1]);
+    } finally {
+      await Promise.all([loaded.close(), plain.close()]);
     }
   });
 

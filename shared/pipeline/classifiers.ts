@@ -58,6 +58,7 @@ export const loadFromParams: LoadClassifierFn = async (params) => {
     ...(p.maxTokens !== undefined ? { maxLength: p.maxTokens } : {}),
     ...(p.strideTokens !== undefined ? { stride: p.strideTokens } : {}),
     ...(p.maxWindows !== undefined ? { maxWindows: p.maxWindows } : {}),
+    ...(p.threads !== undefined ? { intraOpThreads: p.threads } : {}),
   });
   const first = await loadClassifier(options(params, DEFAULT_MODEL_DIR));
   if (!params.cascade) return first;

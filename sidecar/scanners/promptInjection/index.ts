@@ -31,6 +31,7 @@ export function classifierKey(params: ClassifierParams): string {
     p.maxTokens ?? null,
     p.strideTokens ?? null,
     p.maxWindows ?? null,
+    p.threads ?? null,
   ];
   const { cascade } = params;
   return JSON.stringify(
