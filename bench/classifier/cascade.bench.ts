@@ -2,16 +2,14 @@
  * The default policy's classifier cascade on a realistic mix: latency per prompt over the validation split's
  * texts, how many the second model sees, and memory with both models loaded (method: METHOD.md).
  *
- *   node --import tsx bench/classifier/cascade.bench.ts [--dataset FILE.jsonl] [--split NAME] [--json]
+ *   node --import tsx bench/classifier/cascade.bench.ts [--policy FILE] [--dataset FILE.jsonl] [--split NAME]
+ *        [--json]
+ *
+ * --policy: another policy's promptInjection cascade (default policies/default.yaml), e.g. with threads.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { calibrated } from '../../shared/classifier/calibration.ts';
-import {
-  DEFAULT_CASCADE_MODEL_DIR,
-  DEFAULT_MODEL_DIR,
-  loadClassifier,
-} from '../../shared/classifier/index.ts';
 import { parseDataset, percentile } from '../../shared/eval/index.ts';
 import { loadFromParams } from '../../shared/pipeline/classifiers.ts';
 import { parsePolicyManifest } from '../../shared/policy/index.ts';
@@ -49,15 +47,17 @@ async function main(): Promise<void> {
         default: new URL('../../../shared/datasets/all.jsonl', import.meta.url).pathname,
       },
       split: { type: 'string', default: 'validation' },
+      policy: {
+        type: 'string',
+        default: new URL('../../policies/default.yaml', import.meta.url).pathname,
+      },
       json: { type: 'boolean', default: false },
     },
   });
-  const policy = parsePolicyManifest(
-    readFileSync(new URL('../../policies/default.yaml', import.meta.url), 'utf8'),
-  );
+  const policy = parsePolicyManifest(readFileSync(values.policy as string, 'utf8'));
   const entry = policy.spec.input.find((e) => e.type === 'promptInjection');
   const params = entry?.params?.classifier;
-  if (!params?.cascade) throw new Error('policies/default.yaml: promptInjection has no classifier cascade');
+  if (!params?.cascade) throw new Error(`${values.policy}: promptInjection has no classifier cascade`);
   const texts = parseDataset(readFileSync(values.dataset as string, 'utf8'), {
     split: values.split as string,
   }).map((r) => r.text);
@@ -66,9 +66,11 @@ async function main(): Promise<void> {
   const cascade = await loadFromParams(params);
   const rssLoaded = rss();
   // The stages on their own, to say which texts fall in the band and what each stage costs.
-  const first = await loadClassifier({ modelDir: DEFAULT_MODEL_DIR });
-  const second = await loadClassifier({ modelDir: DEFAULT_CASCADE_MODEL_DIR });
-  const { low, high } = params.cascade.band;
+  const { cascade: stage2, ...stage1 } = params;
+  const { band, ...stage2Model } = stage2;
+  const first = await loadFromParams(stage1);
+  const second = await loadFromParams({ enabled: true, ...stage2Model });
+  const { low, high } = band;
   const firstScores = (await first.classify(texts)).map((p) => calibrated(first, p));
   const inBand = texts.filter(
     (_, i) => (firstScores[i] as number) >= low && (firstScores[i] as number) < high,
@@ -79,7 +81,8 @@ async function main(): Promise<void> {
   const all = await timeEach(texts, (t) => cascade.classify([t]));
   const result = {
     models: cascade.name,
-    band: params.cascade.band,
+    band,
+    intraOpThreads: { first: stage1.threads ?? 1, second: stage2Model.threads ?? 1 },
     texts: texts.length,
     secondStageShare: Math.round((inBand.length / texts.length) * 1000) / 1000,
     cascadeMs: stats(all),
@@ -99,7 +102,8 @@ async function main(): Promise<void> {
         `p99 ${s.p99.toFixed(2)}  mean ${s.mean.toFixed(2)} ms`,
     );
   console.log(
-    `${result.models}, band [${low}, ${high}): ${inBand.length} of ${texts.length} texts ` +
+    `${result.models} (threads ${result.intraOpThreads.first} + ${result.intraOpThreads.second}), ` +
+      `band [${low}, ${high}): ${inBand.length} of ${texts.length} texts ` +
       `(${(result.secondStageShare * 100).toFixed(1)}%) go to the second model`,
   );
   line('cascade, every text', result.cascadeMs);
