@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { calibrated } from '../../shared/classifier/calibration.ts';
+import { DEFAULT_CASCADE_MODEL_DIR } from '../../shared/classifier/index.ts';
 import { parseDataset, percentile } from '../../shared/eval/index.ts';
 import { loadFromParams } from '../../shared/pipeline/classifiers.ts';
 import { parsePolicyManifest } from '../../shared/policy/index.ts';
@@ -69,7 +70,11 @@ async function main(): Promise<void> {
   const { cascade: stage2, ...stage1 } = params;
   const { band, ...stage2Model } = stage2;
   const first = await loadFromParams(stage1);
-  const second = await loadFromParams({ enabled: true, ...stage2Model });
+  const second = await loadFromParams({
+    enabled: true,
+    ...stage2Model,
+    modelPath: stage2Model.modelPath ?? DEFAULT_CASCADE_MODEL_DIR,
+  });
   const { low, high } = band;
   const firstScores = (await first.classify(texts)).map((p) => calibrated(first, p));
   const inBand = texts.filter(
