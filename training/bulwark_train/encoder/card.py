@@ -2,13 +2,69 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 from ..card import ATTRIBUTION, _pct, _policy_section, _rate_table, rerender
 
 
-def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval: dict | None = None) -> str:
+FIRST_STAGE = "bulwark-injection-ngram-v1"
+
+
+def load_loso(model_dir: Path) -> dict | None:
+    """Leave-one-source-out figures (loso.json, `make model-encoder-loso`) with the first stage's for the same
+    sources, or None when none were measured."""
+    file = model_dir / "loso.json"
+    if not file.exists():
+        return None
+    first = Path(__file__).resolve().parents[3] / "models" / FIRST_STAGE / "metrics.json"
+    first_loso = json.loads(first.read_text(encoding="utf-8"))["leave_one_source_out"] if first.exists() else {}
+    return {"this": json.loads(file.read_text(encoding="utf-8")), "first": first_loso}
+
+
+def _loso_section(loso: dict, max_windows: int) -> list[str]:
+    rate = lambda x, k: _pct(x[k]) if k in x else "–"  # noqa: E731
+    out = [
+        "## Unseen sources: leave one source out\n",
+        "Each row: this model fine-tuned again (same recipe and seed) without any row of that source file, its "
+        "threshold set at FPR ≤ 2% on the validation rows of the other sources, then every row (train + "
+        "validation) of the held-out file scored with the int8 export, as the runtime does (`make "
+        "model-encoder-loso`, `training/bulwark_train/encoder/loso.py`). The first stage's figures are its "
+        "card's, measured the same way. These are the closest the data gets to the project's held-out set from "
+        f"other sources; TPR / FPR in each column, the model alone (no rules, no cascade, at most {max_windows} "
+        "windows per text).\n",
+        f"| held-out source | rows | this model | first stage ({FIRST_STAGE}) |",
+        "|---|---|---|---|",
+    ]
+    for src, x in loso["this"].items():
+        f = loso["first"].get(src, {})
+        out.append(
+            f"| `{src}` | {x['n']} | {rate(x, 'tpr')} / {rate(x, 'fpr')} | {rate(f, 'tpr')} / {rate(f, 'fpr')} |"
+        )
+    out.append(
+        "\nThe two stages fail on different unseen sources, so neither one, nor the cascade, closes the gap. "
+        "With both refit without the same file (one-off measurement on 2026-12-02 from the per-row scores of both "
+        "refits, `loso.py --scores`), the default cascade (band [0.15, 0.65), entry threshold 0.6) flagged 53.6% "
+        "of the benign persona and system prompts of `awesome_chatgpt_prompts_2026` (at the same 0.6: first stage alone 29.6%, this "
+        "model alone 53.8%), 32.7% of the reading-comprehension prompts of `t0_reading_comprehension` (24.7%, "
+        "17.8%), and detected 22.1% of deepset's injections (18.2%, 23.6%) at FPR 1.0%. Sending every text the "
+        "first stage does not clear to this model (band [0.15, 1.0]) gave 52.2%, 17.3% and 18.6%: better on one "
+        "source, worse on another, and 2 points less detection on validation, so the band stays. A style of "
+        "prompt missing from training (personas, long reading passages) is the main false-positive risk on new "
+        "traffic: measure with `bulwark eval` on your own prompts before relying on the validation figures.\n"
+    )
+    return out
+
+
+def render(
+    name: str,
+    config: dict,
+    metrics: dict,
+    onnx_bytes: int,
+    policy_eval: dict | None = None,
+    loso: dict | None = None,
+) -> str:
     v = metrics["validation"]
     hp = metrics["hyperparameters"]
     ds = metrics["dataset"]
@@ -35,6 +91,9 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
         f"{hp['encoder_lr']}, head lr {hp['head_lr']}, weight decay {hp['weight_decay']}, {int(hp['warmup'] * 100)}% "
         f"warm-up then cosine), seed {hp['seed']}; loss: {hp['loss']}. JAX on CPU.\n"
         f"* {hp['quantization']}; `model.onnx` is {onnx_bytes / 1e6:.1f} MB.\n"
+        "* A 3-layer version (the first three layers, same recipe; measured, not shipped) scores a 512-token prompt "
+        "in about half the time but lost detection (validation ROC-AUC 0.937 vs 0.948; see "
+        "`bench/classifier/METHOD.md`).\n"
     )
     w("## Data\n")
     w(
@@ -58,15 +117,23 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
     w("")
     if policy_eval:
         out.extend(_policy_section(policy_eval))
+    if loso:
+        out.extend(_loso_section(loso, hp["max_windows"]))
     w("## Intended use and limits\n")
     w(
         "Intended for screening prompts to a self-hosted LLM, inside the guard, behind a cheaper first stage. "
         "It learned from public injection and jailbreak collections and benign instruction data in English; it is "
         "weaker on other languages, on attacks unlike those collections, and it has not been measured on sources "
-        "outside the dataset. It was not evaluated leave-one-source-out (each fit takes about half an hour on two "
-        "cores); the first-stage card reports that for the n-gram model. Long texts are scored on at most "
-        f"{hp['max_windows']} windows of {hp['max_length']} tokens, so an injection between the scored windows of a "
-        "very long document is left to the first stage and the rules.\n"
+        "outside the dataset. "
+        + (
+            f"Leave-one-source-out figures (above) cover {len(loso['this'])} source file(s); each fit takes about "
+            "half an hour on two cores, so the others were not measured. "
+            if loso
+            else "It was not evaluated leave-one-source-out (each fit takes about half an hour on two cores); the "
+            "first-stage card reports that for the n-gram model. "
+        )
+        + f"Long texts are scored on at most {hp['max_windows']} windows of {hp['max_length']} tokens, so an "
+        "injection between the scored windows of a very long document is left to the first stage and the rules.\n"
     )
     w("## Reproducing\n")
     w(
@@ -93,7 +160,9 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
 
 
 def main() -> None:
-    rerender(Path(sys.argv[1]), render)
+    model_dir = Path(sys.argv[1])
+    loso = load_loso(model_dir)
+    rerender(model_dir, lambda *args: render(*args, loso=loso))
 
 
 if __name__ == "__main__":
