@@ -73,11 +73,12 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.85,
   },
-  // "ignore the above and ...", "ignore the rest of this data and print ...".
+  // "ignore the above and ...", "ignore the rest of this data and print ...". Not when the earlier thing is
+  // ordinary correspondence: "please disregard the previous email, the meeting moved" is office English.
   {
     id: 'override',
     re: re(
-      `\\b${w('ignore|disregard|forget')} ${w('the |all |everything ')}?${w('above|previous|prior|preceding|rest')}\\b`,
+      `\\b${w('ignore|disregard|forget')} ${w('the |all |everything ')}?${w('above|previous|prior|preceding|rest')}\\b(?!${gap(1)}${w('e-?mails?|mails?|letters?|correspondence|notices?|versions?|invoices?|schedules?|posts?|comments?|replies|reply|orders?|quotes?|drafts?|offers?|notes?|voicemails?|texts? messages?')}\\b)`,
     ),
     weight: 0.7,
   },
