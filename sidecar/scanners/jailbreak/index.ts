@@ -22,6 +22,9 @@ const LIMITS = w(
   'restrictions?|restricted|filters?|filtering|censorship|censored|limitations?|limits|ethics|ethical|morals?|moral|guidelines|rules|policies|policy|boundaries|constraints|safeguards|principles|programming|regulations|laws|confines',
 );
 
+/** What sits between a switch and its value: "GODMODE: ENABLED", "{godmode: enabled}", "content_filter = off". */
+const SWITCH_SEP = `[\\s:=_"'{}\\[\\]()-]*`;
+
 export const JAILBREAK_CUES: readonly Cue[] = [
   {
     id: 'persona',
@@ -113,6 +116,31 @@ export const JAILBREAK_CUES: readonly Cue[] = [
       `\\b${w('hypothetical(?:ly)?|fictional|fiction|in a story|for a novel|for a movie|purely academic|educational purposes|thought experiment|imaginary world|parallel universe|alternate universe|in this (?:world|universe|story|game)')}\\b`,
     ),
     weight: 0.15,
+  },
+  // Fake configuration switches: "GODMODE: ENABLED", "CONTENT_FILTER: DISABLED", "ADMIN_OVERRIDE: TRUE".
+  // Each needs a second cue: a game ("god mode enabled") or a deployment question ("content_filter: off")
+  // can say the same words.
+  {
+    id: 'fake-switch',
+    re: re(
+      `\\b${w('god ?mode|jailbreak mode|dan mode|evil mode|chaos mode|unrestricted mode|unfiltered mode|uncensored mode|no[- ]?limits? mode')}${SWITCH_SEP}${w('enabled|activated|active|on|true|engaged|unlocked')}\\b|\\badmin(?:istrator)?[ _-]?override${SWITCH_SEP}[:=]${SWITCH_SEP}${w('true|enabled|on|active|granted')}\\b`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'filter-off',
+    re: re(
+      `\\b${w(`${w('content|safety|ethics?|ethical|moral(?:ity)?|nsfw|profanity|refusal')}[ _-]?${w('filters?|guardrails?|restrictions?|checks?|protocols?|layers?|module')}|censorship|guardrails|moderation`)}${SWITCH_SEP}[:=]${SWITCH_SEP}${w('disabled|off|false|none|removed|deactivated|bypassed')}\\b`,
+    ),
+    weight: 0.45,
+  },
+  // Refuse first, then give the "real" answer after a divider: the format of the L1B3RT4S family.
+  {
+    id: 'refusal-then-answer',
+    re: re(
+      `\\b${w('your|a|fake|brief|short|the')} refusal\\b[\\s\\S]{0,160}?\\b${w('divider|semantically opposite|opposite response|rebel|unfiltered|unrestricted|real answer|true answer|actual answer')}`,
+    ),
+    weight: 0.5,
   },
   {
     id: 'explicit-permission',
