@@ -33,6 +33,20 @@ policy-eval: model-venv ## re-measure the default policy on validation (policies
 	cd training && $(TRAIN_PY) -m bulwark_train.card ../$(MODEL_DIR)
 	cd training && $(TRAIN_PY) -m bulwark_train.encoder.card ../$(ENCODER_DIR)
 
+# The external check: prompts from PyPI packages (pinned) that neither model trains or tunes on, see
+# training/bulwark_train/external.py. Written to the cache, never to the repository.
+EXTERNAL_SET := $(BULWARK_CACHE)/external/external-v1.jsonl
+
+.PHONY: external-set external-eval
+
+external-set: model-venv ## fetch and build the external check set ($(EXTERNAL_SET))
+	cd training && $(TRAIN_PY) -m bulwark_train.external $(EXTERNAL_SET)
+
+external-eval: external-set ## the default policy on the external set (policies/default.external.json), cards re-rendered
+	npx tsx scripts/model/default-policy-eval.ts $(EXTERNAL_SET) external
+	cd training && $(TRAIN_PY) -m bulwark_train.card ../$(MODEL_DIR)
+	cd training && $(TRAIN_PY) -m bulwark_train.encoder.card ../$(ENCODER_DIR)
+
 # The second stage of the default cascade (a fine-tuned MiniLM); about 35 minutes on two cores, so it has
 # its own targets and the test suite only checks the shipped files.
 ENCODER_NAME := bulwark-injection-minilm-v1

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
 import { describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../main.ts';
@@ -102,6 +104,37 @@ describe('the default policy figures the model card reports', () => {
       const card = readFileSync(new URL(`../../models/${model}/MODEL_CARD.md`, import.meta.url), 'utf8');
       assert.match(card, new RegExp(`\\| TPR \\(detection rate\\) \\| ${pct(figures.tpr)} \\|`), model);
       assert.match(card, new RegExp(`\\| FPR \\| ${pct(figures.fpr)} \\|`), model);
+    }
+  });
+});
+
+// Built by `make external-set` from pinned PyPI packages into the cache; absent on a machine that never built it.
+const EXTERNAL = path.join(
+  process.env.BULWARK_CACHE ?? path.join(homedir(), '.cache', 'bulwark'),
+  'external',
+  'external-v1.jsonl',
+);
+
+describe('the default policy on the external set', () => {
+  it('policies/default.external.json and the cards match what the code computes (make external-eval)', {
+    skip: !existsSync(EXTERNAL) && `${EXTERNAL} not built (make external-set)`,
+  }, async () => {
+    const recorded = JSON.parse(
+      readFileSync(new URL('../../policies/default.external.json', import.meta.url), 'utf8'),
+    );
+    const figures = await defaultPolicyFigures(readFileSync(EXTERNAL, 'utf8'), 'external');
+    assert.deepEqual(
+      figures,
+      recorded,
+      'a scanner, the policy or the model changed: run `make external-eval`',
+    );
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    for (const model of ['bulwark-injection-ngram-v1', 'bulwark-injection-minilm-v1']) {
+      const card = readFileSync(new URL(`../../models/${model}/MODEL_CARD.md`, import.meta.url), 'utf8');
+      assert.ok(
+        card.includes(`All ${figures.n} rows: TPR ${pct(figures.tpr)}, FPR ${pct(figures.fpr)}.`),
+        `${model} card lacks the external figures: run make external-eval`,
+      );
     }
   });
 });

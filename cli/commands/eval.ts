@@ -77,13 +77,16 @@ export async function preparePolicy(
   return { compiled: compilePolicy(loaded, { classifiers }, options), notes, close };
 }
 
-/** The figures the model card reports for the default policy: validation split, without the latency. */
-export async function defaultPolicyFigures(datasetJsonl: string): Promise<Omit<Figures, 'latencyMs'>> {
+/** The figures the model card reports for the default policy on one split (validation unless named), without the latency. */
+export async function defaultPolicyFigures(
+  datasetJsonl: string,
+  split = 'validation',
+): Promise<Omit<Figures, 'latencyMs'>> {
   const prepared = await preparePolicy(readPolicy(undefined), 'auto');
   try {
     if (prepared.notes.some((n) => n.startsWith('classifier unavailable')))
       throw new Error(`default policy without its classifier: ${prepared.notes.join('; ')}`);
-    const rows = parseDataset(datasetJsonl, { split: 'validation' });
+    const rows = parseDataset(datasetJsonl, { split });
     const { latencyMs: _machineDependent, ...figures } = await evaluatePolicy(prepared.compiled, rows);
     return figures;
   } finally {

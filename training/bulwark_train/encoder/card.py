@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..card import ATTRIBUTION, _pct, _policy_section, _rate_table, rerender
+from ..card import ATTRIBUTION, _pct, _policy_section, _rate_table, rerender, source_table
 
 
 FIRST_STAGE = "bulwark-injection-ngram-v1"
@@ -103,6 +103,8 @@ def render(
         f"{ds['rows']['validation']} validation rows for the threshold and every figure below. Labels `injection` "
         "and `jailbreak` are malicious, `benign` is benign.\n"
     )
+    if ds.get("extra_train_rows"):
+        out.extend(source_table(ds))
     w("## Validation\n")
     w(
         f"Threshold {metrics['threshold']} ({metrics['threshold_rule']}).\n\n"
