@@ -1,4 +1,5 @@
 import type { Cue } from '../text/cues.ts';
+import { skeleton } from '../text/normalize.ts';
 
 /**
  * Prompt-injection cues, matched on the skeleton (lower-case, confusables folded, invisibles removed).
@@ -13,6 +14,8 @@ const w = (words: string) => `(?:${words})`;
 /** Up to n filler words between the parts of a phrase. */
 const gap = (n: number) => `(?:[\\s,;:'"“”‘’()-]+[\\p{L}\\p{N}'’-]+){0,${n}}?[\\s,;:'"“”‘’()-]+`;
 const re = (source: string) => new RegExp(source, 'gu');
+/** Words written in their own script, folded as the skeleton folds the text they are matched against. */
+const folded = (words: string) => w(skeleton(words).text);
 
 const OVERRIDE_VERB = w(
   "remove|ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|skip|bypass|override|overrule|overwrite|drop|abandon|discard|neglect|erase|delete|reset|wipe|nevermind|never mind|don't follow|do not follow|dont follow|stop following|cancel|set aside|throw away|scrap|dismiss",
@@ -39,6 +42,16 @@ export const INJECTION_CUES: readonly Cue[] = [
     id: 'override',
     re: re(
       `\\b${w('ignorier\\w*|vergiss|vergessen sie|missachte\\w*|uberschreib\\w*|ignora\\w*|olvida\\w*|olvide|oublie\\w*|ignore[zr]?|dimentica\\w*|negeer|vergeet|esqueca|esqueça|zaboravi|ignoruj|zapomnij')}${gap(4)}${w('anweisung\\w*|instruktion\\w*|aufgaben?|auftr\\w*|befehle?|vorgaben|regeln|alles|instrucciones|indicaciones|reglas|ordenes|todo|consignes|directives|regles|tout|istruzioni|regole|tutto|instructies|opdrachten|alles|instrucoes|instruções|regras|sve|instrukcije|upute|instrukcje|polecenia|wszystko')}\\b`,
+    ),
+    weight: 0.85,
+  },
+  // Russian and Ukrainian. Cues are matched on the skeleton, which folds Cyrillic letters that look Latin
+  // ("о" → "o"), so these words are folded the same way; \\b only knows ASCII letters, hence the lookarounds.
+  // "Не забудьте правила" is "do not forget the rules".
+  {
+    id: 'override',
+    re: re(
+      `(?<![\\p{L}\\p{N}])(?<!${folded('не')}\\s)${folded('(?:про)?игнорир|игнору|забуд|не обращай|отмени|не следуй|не выполняй|проігноруй|ігноруй|забудь|не зважай')}\\p{L}*${gap(4)}${folded('инструкци|указани|правил|команд|промпт|всё|все, что|інструкці|вказівк|правил|команд')}\\p{L}*`,
     ),
     weight: 0.85,
   },
