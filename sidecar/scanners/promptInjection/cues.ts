@@ -18,7 +18,7 @@ const re = (source: string) => new RegExp(source, 'gu');
 const folded = (words: string) => w(skeleton(words).text);
 
 const OVERRIDE_VERB = w(
-  "remove|ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|skip|bypass|override|overrule|overwrite|drop|abandon|discard|neglect|erase|delete|reset|wipe|nevermind|never mind|don't follow|do not follow|dont follow|stop following|cancel|set aside|throw away|scrap|dismiss",
+  "remove|ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|skip|bypass|override|overrule|overwrite|drop|abandon|discard|neglect|erase|delete|reset|wipe|nevermind|never mind|don't follow|do not follow|dont follow|stop following|cancel|set aside|throw away|scrap|dismiss|pay no attention to|take no notice of",
 );
 const SCOPE = w(
   'previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|old|all|any|every|your|system|developer|programmed|pre-?set|default|given|existing|following|that|those|these',
@@ -33,7 +33,7 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'override',
     re: re(
-      `\\b${w('ignore|disregard|forget')}${gap(1)}${w('everything|all(?: of)? (?:that|this|the above)|what (?:i|you|we|they) (?:just )?(?:said|told|wrote|were told|have been told|have been given)|whatever (?:you|i) (?:said|were told)')}\\b`,
+      `\\b${w('ignore|disregard|forget|pay no attention to|take no notice of')}${gap(1)}${w('everything|all(?: of)? (?:that|this|the above)|what (?:i|you|we|they) (?:just )?(?:said|told|wrote|were told|have been told|have been given)|whatever (?:you|i) (?:said|were told)')}\\b`,
     ),
     weight: 0.8,
   },
