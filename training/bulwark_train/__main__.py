@@ -25,6 +25,7 @@ import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
 from . import card  # noqa: E402
+from .extra import extra_rows  # noqa: E402
 from .features import FeatureSpec, chunk_features, chunk_matrix, encode_all, max_per_owner, train_tokenizer  # noqa: E402
 from .metrics import binary_report, breakdown, operating_point, pick_threshold  # noqa: E402
 from .mil import fit_mil, source_balanced_weights  # noqa: E402
@@ -102,7 +103,7 @@ def main() -> None:
     t_start = time.time()
 
     data_path = Path(args.data)
-    data_bytes, rows = read_dataset(data_path)
+    data_bytes, rows, extra_provenance = read_training_rows(data_path)
     train = [r for r in rows if r["split"] == "train"]
     val = [r for r in rows if r["split"] == "validation"]
     y_train = np.asarray([0 if r["label"] == "benign" else 1 for r in train])
@@ -180,6 +181,7 @@ def main() -> None:
             "sha256": hashlib.sha256(data_bytes).hexdigest(),
             "rows": {"train": len(train), "validation": len(val)},
             "sources": composition(rows),
+            "extra_train_rows": extra_provenance,
         },
         "hyperparameters": HPARAMS,
     }
@@ -253,6 +255,13 @@ def read_dataset(data_path: Path) -> tuple[bytes, list[dict]]:
     for r in rows:
         r["group"] = group_of.get(r["text"], r["source"].split(":")[0])
     return data_bytes, rows
+
+
+def read_training_rows(data_path: Path) -> tuple[bytes, list[dict], dict]:
+    """The dataset's rows plus the benign train rows from outside it (extra.py), and where those came from."""
+    data_bytes, rows = read_dataset(data_path)
+    extra, provenance = extra_rows(rows)
+    return data_bytes, rows + extra, provenance
 
 
 def source_files(data_path: Path) -> dict[str, str]:

@@ -178,6 +178,12 @@ def _external_section(ext: dict) -> list[str]:
     return out
 
 
+def extra_note(ds: dict) -> str:
+    """How many of the train rows come from outside the dataset file (extra.py), for the sentence naming it."""
+    n = sum(x["rows"] for x in ds.get("extra_train_rows", {}).values())
+    return f" ({n} of them benign rows from outside it, see below)" if n else ""
+
+
 def source_table(ds: dict) -> list[str]:
     """Rows per source: the dataset's files, then the benign train rows added from outside it (extra.py)."""
     extra = ds.get("extra_train_rows", {})
@@ -357,8 +363,9 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
         "the operator's own system prompt.\n"
         "* Obfuscation (spaced letters, homoglyphs, most encodings, languages other than English and German) "
         "mostly defeats it; those are left to the rule scanners.\n"
-        "* No benign rows in the data use \"jailbreak\" in the phone sense or \"developer mode\" in the IDE "
-        "sense; simple questions of that kind score low, but expect some false positives.\n"
+        "* Apart from the written hard negatives (a few hundred sentences from fifteen templates), no benign rows "
+        "use \"jailbreak\" in the phone sense or \"developer mode\" in the IDE sense; expect some false positives "
+        "on such questions.\n"
         "* Labels are noisy in places (some deepset \"injections\" are plain questions; some in-the-wild "
         "\"jailbreaks\" are ordinary persona prompts), which caps the measurable TPR.\n"
         "* The operating threshold comes from this validation split; re-tune it on your own traffic (the "
@@ -371,7 +378,7 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
 
     w("## Data and licences\n")
     w(
-        f"Trained on `{ds['file']}` (sha256 `{ds['sha256']}`): {ds['rows']['train']} train rows, tuned on "
+        f"Trained on `{ds['file']}` (sha256 `{ds['sha256']}`): {ds['rows']['train']} train rows{extra_note(ds)}, tuned on "
         f"{ds['rows']['validation']} validation rows. Rows per source file of the dataset:\n"
     )
     out.extend(source_table(ds))

@@ -21,7 +21,7 @@ import jax
 import numpy as np
 import onnxruntime as ort
 
-from ..__main__ import REPO, composition, read_dataset, write_json
+from ..__main__ import REPO, composition, read_training_rows, write_json
 from ..metrics import binary_report, breakdown, operating_point, tpr_at_fpr
 from ..mil import source_balanced_weights
 from ..card import load_policy_eval
@@ -101,7 +101,7 @@ def main() -> None:
     t0 = time.time()
 
     data_path = Path(args.data)
-    data_bytes, rows = read_dataset(data_path)
+    data_bytes, rows, extra_provenance = read_training_rows(data_path)
     tr = [r for r in rows if r["split"] == "train"]
     va = [r for r in rows if r["split"] == "validation"]
     y_va = np.asarray([0 if r["label"] == "benign" else 1 for r in va])
@@ -147,6 +147,7 @@ def main() -> None:
             "sha256": hashlib.sha256(data_bytes).hexdigest(),
             "rows": {"train": len(tr), "validation": len(va)},
             "sources": composition(rows),
+            "extra_train_rows": extra_provenance,
         },
         "base_model": base.PROVENANCE,
         "hyperparameters": {

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..card import ATTRIBUTION, _pct, _policy_section, _rate_table, rerender, source_table
+from ..card import ATTRIBUTION, _pct, _policy_section, _rate_table, extra_note, rerender, source_table
 
 
 FIRST_STAGE = "bulwark-injection-ngram-v1"
@@ -33,7 +33,9 @@ def _loso_section(loso: dict, max_windows: int) -> list[str]:
         "model-encoder-loso`, `training/bulwark_train/encoder/loso.py`). The first stage's figures are its "
         "card's, measured the same way. These are the closest the data gets to the project's held-out set from "
         f"other sources; TPR / FPR in each column, the model alone (no rules, no cascade, at most {max_windows} "
-        "windows per text).\n",
+        "windows per text). This model's column was measured before the extra benign train rows "
+        "(`training/bulwark_train/extra.py`) joined the recipe and has not been re-run since (about 25 minutes "
+        "per source on two cores); the first stage's column is current.\n",
         f"| held-out source | rows | this model | first stage ({FIRST_STAGE}) |",
         "|---|---|---|---|",
     ]
@@ -44,7 +46,7 @@ def _loso_section(loso: dict, max_windows: int) -> list[str]:
         )
     out.append(
         "\nThe two stages fail on different unseen sources, so neither one, nor the cascade, closes the gap. "
-        "With both refit without the same file (one-off measurement on 2026-12-02 from the per-row scores of both "
+        "With both refit without the same file (one-off measurement before the extra benign rows, from the per-row scores of both "
         "refits, `loso.py --scores`), the default cascade (band [0.15, 0.65), entry threshold 0.6) flagged 53.6% "
         "of the benign persona and system prompts of `awesome_chatgpt_prompts_2026` (at the same 0.6: first stage alone 29.6%, this "
         "model alone 53.8%), 32.7% of the reading-comprehension prompts of `t0_reading_comprehension` (24.7%, "
@@ -99,7 +101,7 @@ def render(
     )
     w("## Data\n")
     w(
-        f"`{ds['file']}` (sha256 `{ds['sha256']}`): {ds['rows']['train']} train rows for fitting, "
+        f"`{ds['file']}` (sha256 `{ds['sha256']}`): {ds['rows']['train']} train rows for fitting{extra_note(ds)}, "
         f"{ds['rows']['validation']} validation rows for the threshold and every figure below. Labels `injection` "
         "and `jailbreak` are malicious, `benign` is benign.\n"
     )

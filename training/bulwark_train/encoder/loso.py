@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..__main__ import REPO, read_dataset, write_json
+from ..__main__ import REPO, read_training_rows, write_json
 from ..metrics import pick_threshold
 from . import base, export
 from .__main__ import MAX_FPR, NAME, fit, log, onnx_window_logits, windows_for
@@ -68,7 +68,7 @@ def main() -> None:
     ap.add_argument("--held-out", action="append", required=True, help="a source file name without .jsonl")
     ap.add_argument("--scores", help="also write each held-out row's score to DIR/<source>.json")
     args = ap.parse_args()
-    _, rows = read_dataset(Path(args.data))
+    _, rows, _ = read_training_rows(Path(args.data))
     out = Path(args.out)
     results = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     for held in args.held_out:
