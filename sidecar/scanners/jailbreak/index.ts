@@ -50,7 +50,7 @@ export const JAILBREAK_CUES: readonly Cue[] = [
   {
     id: 'policy-evasion',
     re: re(
-      `\\b${w("openai'?s?|anthropic'?s?|content|usage|safety|ethical|moral|company'?s?")} ${w('content polic(?:y|ies)|polic(?:y|ies)|guidelines|filters?|rules|restrictions')}\\b`,
+      `\\b${w("openai'?s?|anthropic'?s?|content|usage|safety|ethical|moral")} ${w('content polic(?:y|ies)|polic(?:y|ies)|guidelines|filters?|rules|restrictions')}\\b`,
     ),
     weight: 0.45,
   },

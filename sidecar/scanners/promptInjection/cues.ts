@@ -18,7 +18,7 @@ const re = (source: string) => new RegExp(source, 'gu');
 const folded = (words: string) => w(skeleton(words).text);
 
 const OVERRIDE_VERB = w(
-  "remove|ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|skip|bypass|override|overrule|overwrite|drop|abandon|discard|neglect|erase|delete|reset|wipe|nevermind|never mind|don't follow|do not follow|dont follow|stop following|cancel|set aside|throw away|scrap|dismiss|pay no attention to|take no notice of",
+  "ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|bypass|neglect|nevermind|never mind|don't follow|do not follow|dont follow|stop following|set aside|dismiss|pay no attention to|take no notice of",
 );
 const SCOPE = w(
   'previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|old|all|any|every|your|system|developer|programmed|pre-?set|default|given|existing|following|that|those|these',
@@ -26,10 +26,26 @@ const SCOPE = w(
 const DIRECTIVE = w(
   'instructions?|instruction set|instructs?|directions?|directives?|prompts?|rules?|guidelines?|commands?|context|constraints?|guardrails?|programming|orders?|tasks?|restrictions?|polic(?:y|ies)|assignments?|guidance|requests?|training|filters?|limitations?|settings',
 );
+// Verbs that are also everyday operations on data ("delete existing tasks", "reset the default settings",
+// "override a method") count only with the model's own instructions as their object.
+const REPLACE_VERB = w(
+  'remove|skip|override|overrule|overwrite|drop|abandon|discard|erase|delete|reset|wipe|cancel|throw away|scrap',
+);
+const OWN_SCOPE = w(
+  'previous|previously|prior|above|earlier|preceding|foregoing|former|initial|original|all|any|every|your|system|developer|programmed|pre-?set|given|these|those',
+);
+const OWN_DIRECTIVE = w(
+  'instructions?|instruction set|directions?|directives?|prompts?|rules|guidelines?|context|constraints?|guardrails?|programming|restrictions?|polic(?:y|ies)|guidance|training|limitations?|(?:previous|prior|earlier|preceding|current|original|initial) tasks?',
+);
 
 export const INJECTION_CUES: readonly Cue[] = [
   // "Ignore the above directions", "disregard any previous and following instructions".
   { id: 'override', re: re(`\\b${OVERRIDE_VERB}${gap(4)}${SCOPE}${gap(3)}${DIRECTIVE}\\b`), weight: 0.92 },
+  {
+    id: 'override',
+    re: re(`\\b${REPLACE_VERB}${gap(4)}${OWN_SCOPE}${gap(3)}${OWN_DIRECTIVE}\\b`),
+    weight: 0.92,
+  },
   {
     id: 'override',
     re: re(
@@ -74,7 +90,7 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'override',
     re: re(
-      `\\b${OVERRIDE_VERB}${gap(2)}${DIRECTIVE}${gap(1)}${w('above|before|so far|earlier|previously|until now|up to now|prior to this|you (?:were|have been) given|you received')}\\b`,
+      `\\b${w(`${OVERRIDE_VERB}${gap(2)}${DIRECTIVE}|${REPLACE_VERB}${gap(2)}${OWN_DIRECTIVE}`)}${gap(1)}${w('above|before|so far|earlier|previously|until now|up to now|prior to this|you (?:were|have been) given|you received')}\\b`,
     ),
     weight: 0.9,
   },
@@ -138,7 +154,7 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'new-instructions',
     re: re(
-      `\\b${w('new|updated|revised|real|actual|true|secret|hidden|additional|override|admin|priority')} ${w('instructions?|directives?|tasks?|orders?|commands?|rules|system prompt|objective|mission')}${w('\\s*:|\\s+(?:are|is)\\b')}`,
+      `\\b${w('new|updated|revised|real|actual|true|secret|hidden|additional|override|admin|priority')} ${w('instructions?|directives?|tasks?|orders?|commands?|rules|system prompt|objective|mission')}${w('\\s*:|\\s+(?:are|is)\\s+(?:as follows|now|simple|to|this|these|the following|:)')}`,
     ),
     weight: 0.6,
   },
@@ -160,7 +176,16 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'prompt-extraction',
     re: re(
-      `\\b${w('reveal|show|print|repeat|output|display|tell|give|share|leak|dump|write|recite|list|provide|expose|disclose|spell[- ]?check|translate|summari[sz]e|return|echo|copy|paste|what (?:is|are|was|were)')}${gap(4)}${w('your|the|my|its|these|those|all')}${gap(2)}${w('system|initial|original|hidden|secret|internal|previous|above|first|entire|exact|full|pre-?|starting|confidential|preceding|prior|earlier|developer')}${gap(1)}${w('prompts?|instructions?|messages?|directions?|configuration|rules|guidelines|text|commands?|context|directives')}\\b`,
+      `\\b${w('reveal|show|print|repeat|output|display|share|leak|dump|recite|expose|disclose|echo|copy|paste')}${gap(4)}${w('your|the|my|its|these|those|all')}${gap(2)}${w('system|initial|original|hidden|secret|internal|previous|above|first|entire|exact|full|pre-?|starting|confidential|preceding|prior|earlier|developer')}${gap(1)}${w('prompts?|instructions?|messages?|directions?|configuration|rules|guidelines|text|commands?|context|directives')}\\b`,
+    ),
+    weight: 0.85,
+  },
+  // Summarizing, translating or listing "the entire text" is what users ask of their own documents; those
+  // verbs count only when the object is the model's own hidden prompt.
+  {
+    id: 'prompt-extraction',
+    re: re(
+      `\\b${w('tell|give|write|list|provide|spell[- ]?check|translate|summari[sz]e|return|what (?:is|are|was|were)')}${gap(4)}${w('your|the|its|all')}${gap(2)}${w('system|initial|hidden|secret|internal|pre-?|confidential|developer|previous|above|preceding|prior|earlier')}${gap(1)}${w('prompts?|instructions?|configuration|directives')}\\b`,
     ),
     weight: 0.85,
   },
@@ -331,7 +356,7 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'delimiter',
     re: re(
-      `${w('<\\s*end of (?:session|prompt|input|document|text|context|instructions)\\s*>|\\b(?:end|stop) of (?:the )?(?:session|prompt|input|document|text|context|instructions|conversation|user input)\\b|={3,}\\s*end\\b|-{3,}\\s*end\\b')}`,
+      `${w('<\\s*end of (?:session|prompt|input|document|text|context|instructions)\\s*>|(?:^|\\n|[\\[(#*>|])[ \\t*#]*(?:end|stop) of (?:the )?(?:session|prompt|input|document|text|context|instructions|conversation|user input)[ \\t*#]*(?:[\\])*#:.!|-]|\\n|$)|={3,}\\s*end\\b|-{3,}\\s*end\\b')}`,
     ),
     weight: 0.6,
   },
