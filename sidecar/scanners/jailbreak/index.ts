@@ -33,6 +33,14 @@ export const JAILBREAK_CUES: readonly Cue[] = [
     ),
     weight: 0.3,
   },
+  // Names no one uses for anything else, and DAN spelled out: stronger than a bare "Dan" or "Kevin".
+  {
+    id: 'persona-named',
+    re: re(
+      `\\b${w('dan|stands for|short for')}${gap(3)}do anything now\\b|\\b${w('betterdan|antigpt|anti-gpt|chaosgpt|wormgpt|mongo tom|evil confidant|alphabreak')}\\b`,
+    ),
+    weight: 0.5,
+  },
   {
     id: 'no-limits',
     re: re(
