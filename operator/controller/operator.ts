@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../shared/logging.ts';
 import { CONTROLLER_NAME, DEFAULT_GUARD_IMAGE, Label, MANAGED_BY } from '../constants.ts';
 import { type OperatorConfig, ownedKinds } from '../desired/index.ts';
 import { Controller } from './controller.ts';
+import { configMapDigests, dataChanged, datasetRefOf } from './datasets.ts';
 import { EventRecorder } from './events.ts';
 import { compileCheck, datasetGate } from './gate.ts';
 import { Informer } from './informer.ts';
@@ -240,6 +241,13 @@ export class Operator {
       resource: res('v1', 'Secret'),
       transform: secretDigests,
     });
+    // Any ConfigMap may be a policy's validation dataset; the cache holds digests of their values only.
+    const configMaps = new Informer({
+      ...common,
+      ...scoped,
+      resource: res('v1', 'ConfigMap'),
+      transform: configMapDigests,
+    });
     const owned: OwnedResource[] = [];
     for (const kind of ownedKinds) {
       if (!served(kind.apiVersion)) continue;
@@ -256,7 +264,7 @@ export class Operator {
         }),
       });
     }
-    this.#informers = [llms, policies, secrets, ...owned.map((o) => o.informer)];
+    this.#informers = [llms, policies, secrets, configMaps, ...owned.map((o) => o.informer)];
 
     const validator = createPolicyValidator({
       compile: compileCheck,
@@ -269,6 +277,8 @@ export class Operator {
           return undefined;
         }
       },
+      datasetVersion: (namespace, name, key) =>
+        (configMaps.get(namespace, name)?.data as Record<string, string> | undefined)?.[key],
       ...this.#o.validator,
     });
     const events = new EventRecorder(this.client, {
@@ -323,6 +333,20 @@ export class Operator {
       });
     };
     policies.on({ add: onPolicy, update: (_, p) => onPolicy(p), delete: onPolicy });
+
+    // A dataset that appears, changes or goes away re-validates the policies that name it.
+    const onDataset = (cm: KObject) => {
+      for (const p of policies.list(cm.metadata.namespace)) {
+        if (datasetRefOf(p)?.name === cm.metadata.name) onPolicy(p);
+      }
+    };
+    configMaps.on({
+      add: onDataset,
+      update: (a, b) => {
+        if (dataChanged(a, b)) onDataset(b);
+      },
+      delete: onDataset,
+    });
 
     const onSecret = (s: KObject) =>
       referencing(s.metadata.namespace, (spec) => {

@@ -85,6 +85,27 @@ describe('createPolicyValidator', () => {
       assert.equal(v.evaluation?.tpr, 0.95);
     });
 
+    test('evaluates again when the dataset changes, and only then', async () => {
+      let version = 'v1';
+      let runs = 0;
+      const v = createPolicyValidator({
+        readDataset: async () => 'x',
+        datasetVersion: (ns, name, key) =>
+          `${ns}/${name}:${key}` === 'ns/ds:dataset.jsonl' ? version : undefined,
+        datasetGate: async () => {
+          runs++;
+          return figures(runs === 1 ? 0.95 : 0.5, 0.01);
+        },
+      });
+      assert.ok((await v.validate(policy(gated))).valid);
+      assert.ok((await v.validate(policy(gated))).valid);
+      assert.equal(runs, 1, 'same dataset version: cached');
+      version = 'v2';
+      const after = await v.validate(policy(gated));
+      assert.equal(runs, 2);
+      assert.equal(after.valid ? '' : after.reason, Reason.ValidationFailed);
+    });
+
     test('fails with ValidationFailed below the thresholds or without the dataset', async () => {
       const low = await createPolicyValidator({
         readDataset: async () => 'x',

@@ -11,6 +11,7 @@ import {
 import { issuesToProblems } from '../../shared/manifests.ts';
 import { canonicalJson, policyHash } from '../../shared/policy/index.ts';
 import { Reason } from '../constants.ts';
+import { datasetRefOf } from './datasets.ts';
 import type { KObject } from './kube.ts';
 
 export type ValidPolicy = GuardrailPolicy & { hash: string };
@@ -34,7 +35,12 @@ export interface PolicyValidatorOptions {
   datasetGate?: DatasetGate;
   /** Reads a key of a ConfigMap in the policy's namespace; undefined when it does not exist. */
   readDataset?: (namespace: string, name: string, key: string) => Promise<string | undefined>;
-  /** Verdicts remembered per policy content (the dataset gate is expensive). */
+  /**
+   * A version of the dataset a policy names (a digest of that ConfigMap key), or undefined when unknown or
+   * missing. It is part of the verdict's cache key, so a changed dataset is evaluated again.
+   */
+  datasetVersion?: (namespace: string, name: string, key: string) => string | undefined;
+  /** Verdicts remembered per policy content and dataset version (the dataset gate is expensive). */
   cacheSize?: number;
 }
 
@@ -126,11 +132,12 @@ export function createPolicyValidator(opts: PolicyValidatorOptions = {}): Policy
 
   return {
     async validate(raw) {
-      // The dataset's content is part of the verdict only through its name; a changed dataset is picked
-      // up when the policy changes or the operator restarts.
+      // The dataset is part of the verdict through its version: a changed dataset is evaluated again.
+      const ref = datasetRefOf(raw);
+      const version = ref && opts.datasetVersion?.(raw.metadata.namespace ?? '', ref.name, ref.key);
       const id = `${raw.metadata.uid ?? ''}:${createHash('sha256')
         .update(canonicalJson(raw.spec))
-        .digest('hex')}`;
+        .digest('hex')}:${version ?? ''}`;
       // The promise is cached, so the reconciles of 100 LlmDeployments sharing a policy that changed
       // wait for one validation instead of starting 100.
       const hit = cache.get(id);
