@@ -26,6 +26,19 @@ describe('policy loading', () => {
     assert.notEqual(parsePolicyManifest(changed).hash, parsePolicyManifest(sample).hash);
   });
 
+  test('a file with the policy and its dataset ConfigMap loads the policy; two policies are an error', () => {
+    const whole = readFileSync(
+      new URL('../../manifests/samples/guardrailpolicy.yaml', import.meta.url),
+      'utf8',
+    );
+    assert.equal(parsePolicyManifest(whole).hash, parsePolicyManifest(sample).hash);
+    assert.throws(
+      () => parsePolicyManifest(`${sample}\n---\n${sample}`),
+      /expected one GuardrailPolicy document, found 2 among 2 documents/,
+    );
+    assert.throws(() => parsePolicyManifest('a: [1,\n'), /policy is not valid YAML/);
+  });
+
   test('an invalid policy throws a PolicyError listing field paths', () => {
     const broken = sample.replace('maxDepth: 2', 'maxDepth: 9');
     assert.throws(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { GuardrailPolicy, type GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
 import { issuesToProblems, type ManifestProblem } from '../manifests.ts';
 
@@ -37,14 +37,25 @@ export class PolicyError extends Error {
   }
 }
 
-/** Parses a GuardrailPolicy manifest (the YAML a user would `kubectl apply`) and validates it fully. */
+/**
+ * Parses a GuardrailPolicy manifest (the YAML a user would `kubectl apply`) and validates it fully. A file
+ * of several documents (a policy next to its validation dataset ConfigMap, as in manifests/samples) is
+ * fine as long as exactly one of them is a GuardrailPolicy.
+ */
 export function parsePolicyManifest(text: string): LoadedPolicy {
-  let object: unknown;
-  try {
-    object = parse(text);
-  } catch (err) {
-    throw new PolicyError(`policy is not valid YAML: ${(err as Error).message}`, []);
+  const docs = parseAllDocuments(text);
+  const broken = docs.find((d) => d.errors.length > 0);
+  if (broken) throw new PolicyError(`policy is not valid YAML: ${broken.errors[0]?.message}`, []);
+  const objects = docs.map((d) => d.toJS() as unknown).filter((o) => o !== null && o !== undefined);
+  const isPolicy = (o: unknown) => (o as { kind?: unknown } | null)?.kind === 'GuardrailPolicy';
+  const policies = objects.length === 1 ? objects : objects.filter(isPolicy);
+  if (policies.length !== 1) {
+    throw new PolicyError(
+      `expected one GuardrailPolicy document, found ${policies.length} among ${objects.length} documents`,
+      [],
+    );
   }
+  const object = policies[0];
   const parsed = GuardrailPolicy.safeParse(object);
   if (!parsed.success) {
     const problems = issuesToProblems(parsed.error.issues);
