@@ -33,19 +33,28 @@ def _loso_section(loso: dict, max_windows: int) -> list[str]:
         "model-encoder-loso`, `training/bulwark_train/encoder/loso.py`). The first stage's figures are its "
         "card's, measured the same way. These are the closest the data gets to the project's held-out set from "
         f"other sources; TPR / FPR in each column, the model alone (no rules, no cascade, at most {max_windows} "
-        "windows per text). This model's column was measured before the extra benign train rows "
-        "(`training/bulwark_train/extra.py`) joined the recipe and has not been re-run since (about 25 minutes "
-        "per source on two cores); the first stage's column is current.\n",
+        "windows per text).\n",
         f"| held-out source | rows | this model | first stage ({FIRST_STAGE}) |",
         "|---|---|---|---|",
     ]
     for src, x in loso["this"].items():
         f = loso["first"].get(src, {})
+        mark = "" if x.get("with_extra_rows") else " †"
         out.append(
-            f"| `{src}` | {x['n']} | {rate(x, 'tpr')} / {rate(x, 'fpr')} | {rate(f, 'tpr')} / {rate(f, 'fpr')} |"
+            f"| `{src}` | {x['n']} | {rate(x, 'tpr')} / {rate(x, 'fpr')}{mark} | {rate(f, 'tpr')} / {rate(f, 'fpr')} |"
+        )
+    if any(not x.get("with_extra_rows") for x in loso["this"].values()):
+        out.append(
+            "\n† measured with the recipe before the extra benign train rows (`training/bulwark_train/extra.py`) "
+            "and not re-run since (about 25 minutes per source on two cores); the first stage's column is current."
         )
     out.append(
-        "\nThe two stages fail on different unseen sources, so neither one, nor the cascade, closes the gap. "
+        "\nThe extra benign train rows made unseen persona prompts worse for both models "
+        "(`awesome_chatgpt_prompts_2026` held out: this model 56.0% → 66.2% flagged, the first stage 37.6% → "
+        "55.1%), while the validation and external figures improved: short chat turns and trigger words in "
+        "plain sentences teach both models that benign text is short and plain, so a long prompt full of rules "
+        "looks less benign when its style was never seen. "
+        "The two stages fail on different unseen sources, so neither one, nor the cascade, closes the gap. "
         "With both refit without the same file (one-off measurement before the extra benign rows, from the per-row scores of both "
         "refits, `loso.py --scores`), the default cascade (band [0.15, 0.65), entry threshold 0.6) flagged 53.6% "
         "of the benign persona and system prompts of `awesome_chatgpt_prompts_2026` (at the same 0.6: first stage alone 29.6%, this "

@@ -45,7 +45,7 @@ def held_out_figures(rows: list[dict], held: str, scores_dir: Path | None = None
     threshold = round(pick_threshold(labels(reference), p_ref, MAX_FPR), 6)
     p = onnx_window_logits(model_bytes, windows_of([r["text"] for r in held_rows]))
     y = labels(held_rows)
-    out: dict = {"n": len(held_rows), "threshold": threshold}
+    out: dict = {"n": len(held_rows), "threshold": threshold, "with_extra_rows": True}
     if (y == 1).any():
         out["tpr"] = round(float((p[y == 1] >= threshold).mean()), 4)
     if (y == 0).any():
