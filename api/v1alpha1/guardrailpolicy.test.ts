@@ -67,6 +67,18 @@ describe('GuardrailPolicySpec', () => {
       'input.0.params.classifier.cascade.band: Invalid input',
     ],
     [
+      'a cascade focus of no windows',
+      {
+        input: [
+          {
+            type: 'promptInjection',
+            params: { classifier: { cascade: { band: { low: 0.2, high: 0.6 }, focusWindows: 0 } } },
+          },
+        ],
+      },
+      'input.0.params.classifier.cascade.focusWindows: Too small',
+    ],
+    [
       'topics without lists',
       { input: [{ type: 'topics', params: {} }] },
       'input.0.params: the topics scanner needs',

@@ -101,6 +101,15 @@ export const CascadeParams = z
       "Texts the first model scores in [low, high) on the scanners' scale (0.5 = its own threshold) are " +
         'scored by the second model instead; the rest keep the first score.',
     ),
+    focusWindows: z
+      .int32()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        "The second model scores at most this many of a text's windows: those the first model scores " +
+          'highest (instead of maxWindows evenly spaced ones). Bounds the slow path on long prompts.',
+      ),
   })
   .strict();
 

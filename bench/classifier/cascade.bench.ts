@@ -6,14 +6,19 @@
  *        [--json]
  *
  * --policy: another policy's promptInjection cascade (default policies/default.yaml), e.g. with threads.
+ * --iterations: timed calls per fixed-size prompt on the slow path (default 300).
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Tokenizer } from '@huggingface/tokenizers';
 import { calibrated } from '../../shared/classifier/calibration.ts';
+import { cascadeClassifier } from '../../shared/classifier/cascade.ts';
 import { DEFAULT_CASCADE_MODEL_DIR } from '../../shared/classifier/index.ts';
 import { parseDataset, percentile } from '../../shared/eval/index.ts';
 import { loadFromParams } from '../../shared/pipeline/classifiers.ts';
 import { parsePolicyManifest } from '../../shared/policy/index.ts';
+import { promptOf } from './prompts.ts';
 
 const MiB = 1024 * 1024;
 const rss = () => Math.round(process.memoryUsage().rss / MiB);
@@ -52,6 +57,7 @@ async function main(): Promise<void> {
         type: 'string',
         default: new URL('../../policies/default.yaml', import.meta.url).pathname,
       },
+      iterations: { type: 'string', default: '300' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -68,7 +74,7 @@ async function main(): Promise<void> {
   const rssLoaded = rss();
   // The stages on their own, to say which texts fall in the band and what each stage costs.
   const { cascade: stage2, ...stage1 } = params;
-  const { band, ...stage2Model } = stage2;
+  const { band, focusWindows, ...stage2Model } = stage2;
   const first = await loadFromParams(stage1);
   const second = await loadFromParams({
     enabled: true,
@@ -81,6 +87,28 @@ async function main(): Promise<void> {
     (_, i) => (firstScores[i] as number) >= low && (firstScores[i] as number) < high,
   );
 
+  // The slow path alone: every text forced through the second stage, as a prompt in the band is, on the
+  // fixed prompts the issue's target names (token counts of the second model's tokenizer).
+  const slowPath = cascadeClassifier(
+    first,
+    second,
+    { low: 0, high: Number.POSITIVE_INFINITY },
+    {
+      ...(focusWindows !== undefined ? { focusWindows } : {}),
+    },
+  );
+  const secondDir = stage2Model.modelPath ?? DEFAULT_CASCADE_MODEL_DIR;
+  const tok = new Tokenizer(JSON.parse(readFileSync(path.join(secondDir, 'tokenizer.json'), 'utf8')), {});
+  const iterations = Number(values.iterations);
+  const slowPathMs: Record<string, ReturnType<typeof stats>> = {};
+  for (const n of [100, 512, 2048]) {
+    const text = promptOf(tok, n);
+    for (let i = 0; i < 20; i++) await slowPath.classify([text]);
+    slowPathMs[`${n} tokens`] = stats(
+      await timeEach(Array(iterations).fill(text), (t) => slowPath.classify([t])),
+    );
+  }
+
   const warm = texts.slice(0, 50);
   for (const t of warm) await cascade.classify([t]);
   const all = await timeEach(texts, (t) => cascade.classify([t]));
@@ -88,12 +116,14 @@ async function main(): Promise<void> {
     models: cascade.name,
     band,
     intraOpThreads: { first: stage1.threads ?? 1, second: stage2Model.threads ?? 1 },
+    focusWindows: focusWindows ?? null,
     texts: texts.length,
     secondStageShare: Math.round((inBand.length / texts.length) * 1000) / 1000,
     cascadeMs: stats(all),
     firstStageMs: stats(await timeEach(texts, (t) => first.classify([t]))),
     secondStageOnBandMs: stats(await timeEach(inBand, (t) => second.classify([t]))),
     secondStageOnAllMs: stats(await timeEach(texts, (t) => second.classify([t]))),
+    slowPathMs,
     rssMiB: { beforeLoad: rssBefore, cascadeLoaded: rssLoaded, afterRuns: rss() },
   };
   await Promise.all([cascade.close(), first.close(), second.close()]);
@@ -109,12 +139,14 @@ async function main(): Promise<void> {
   console.log(
     `${result.models} (threads ${result.intraOpThreads.first} + ${result.intraOpThreads.second}), ` +
       `band [${low}, ${high}): ${inBand.length} of ${texts.length} texts ` +
-      `(${(result.secondStageShare * 100).toFixed(1)}%) go to the second model`,
+      `(${(result.secondStageShare * 100).toFixed(1)}%) go to the second model` +
+      (focusWindows !== undefined ? `, at most ${focusWindows} focus windows each` : ''),
   );
   line('cascade, every text', result.cascadeMs);
   line('first stage alone', result.firstStageMs);
   line('second stage, band texts', result.secondStageOnBandMs);
   line('second stage, every text', result.secondStageOnAllMs);
+  for (const [k, v] of Object.entries(slowPathMs)) line(`slow path, ${k}`, v);
   console.log(
     `RSS: ${result.rssMiB.beforeLoad} MiB before, ${result.rssMiB.cascadeLoaded} MiB with the cascade loaded, ` +
       `${result.rssMiB.afterRuns} MiB after the runs (the stages were also loaded separately for the breakdown)`,

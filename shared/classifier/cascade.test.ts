@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cascadeClassifier } from './cascade.ts';
-import type { TextClassifier } from './types.ts';
+import type { TextClassifier, TextWindow } from './types.ts';
 
 /** A classifier that reads its score from the text ("0.42 …") and records what it was asked. */
 function scripted(name: string, threshold?: number) {
@@ -19,6 +19,39 @@ function scripted(name: string, threshold?: number) {
     },
   };
   return { classifier, seen, closed: () => closed };
+}
+
+/**
+ * Windowed scripted models: a text is windows joined by "|", each window "<first score> <second score>".
+ * The first model scores a whole text by its first window, as a cheap model that sees only the start would.
+ */
+function windowed() {
+  const asked: string[][] = [];
+  const first: TextClassifier = {
+    name: 'first',
+    async classify(texts) {
+      return texts.map((t) => Number(t.split('|')[0]?.split(' ')[0]));
+    },
+    async close() {},
+  };
+  const second: TextClassifier = {
+    name: 'second',
+    async classify(texts) {
+      return texts.map((t) => Math.max(...t.split('|').map((w) => Number(w.split(' ')[1]))));
+    },
+    windowsOf(text: string, limit: number): TextWindow[] {
+      return text
+        .split('|')
+        .slice(0, limit)
+        .map((w) => ({ text: w, ids: [] }));
+    },
+    async classifyWindows(windows) {
+      asked.push(windows.map((w) => w.text));
+      return windows.map((w) => Number(w.text.split(' ')[1]));
+    },
+    async close() {},
+  };
+  return { first, second, asked };
 }
 
 describe('cascadeClassifier', () => {
@@ -60,6 +93,37 @@ describe('cascadeClassifier', () => {
     assert.throws(
       () => cascadeClassifier(first.classifier, second.classifier, { low: 0.5, high: 0.5 }),
       /low 0.5 must be below high 0.5/,
+    );
+  });
+
+  it('with focusWindows, re-scores only the windows the first model ranks highest', async () => {
+    const { first, second, asked } = windowed();
+    const c = cascadeClassifier(first, second, { low: 0.2, high: 0.8 }, { focusWindows: 2 });
+    // Window ranks 0.5, 0.1, 0.7, 0.3: the second model sees windows 0 and 2 (in text order), not window 1,
+    // whose own score (0.9) it would otherwise have returned.
+    const [score] = await c.classify(['0.5 0.0|0.1 0.9|0.7 0.6|0.3 0.4']);
+    assert.equal(score, 0.6);
+    assert.deepEqual(asked, [['0.5 0.0', '0.7 0.6']]);
+  });
+
+  it('with focusWindows, scores every window of a text that has no more than that many', async () => {
+    const { first, second, asked } = windowed();
+    const c = cascadeClassifier(first, second, { low: 0.2, high: 0.8 }, { focusWindows: 2 });
+    assert.deepEqual(await c.classify(['0.5 0.1|0.1 0.9', '0.9 0.0|0.1 0.0|0.1 0.0']), [0.9, 0.9]);
+    assert.deepEqual(asked, [['0.5 0.1', '0.1 0.9']]);
+  });
+
+  it('rejects a focusWindows that is not a positive integer or a second model without windows', () => {
+    const { first, second } = windowed();
+    const band = { low: 0.2, high: 0.8 };
+    assert.throws(
+      () => cascadeClassifier(first, second, band, { focusWindows: 0 }),
+      /positive integer, got 0/,
+    );
+    const plain = scripted('second').classifier;
+    assert.throws(
+      () => cascadeClassifier(first, plain, band, { focusWindows: 2 }),
+      /needs a second model that exposes its windows \(second\)/,
     );
   });
 });

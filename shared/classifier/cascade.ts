@@ -1,11 +1,26 @@
 import { calibrated } from './calibration.ts';
-import type { TextClassifier } from './types.ts';
+import type { TextClassifier, TextWindow } from './types.ts';
 
 /** The first model's scores (on the scanners' scale, see calibrated()) that the second model re-scores. */
 export interface CascadeBand {
   low: number;
   high: number;
 }
+
+export interface CascadeOptions {
+  /**
+   * Re-score at most this many of the second model's windows per text: the ones the first model scores
+   * highest. Bounds the second model's cost on long prompts by where an attack is likely to sit rather than
+   * by position. Default: the second model's own windows.
+   */
+  focusWindows?: number;
+}
+
+/**
+ * Windows a text is cut into, at most, when the first model ranks them for focusWindows; its cost is the
+ * cheap model's, about 0.1-0.3 ms per window.
+ */
+const MAX_RANKED_WINDOWS = 64;
 
 /**
  * Two models as one classifier: the first (cheap) scores every text, and only the texts it scores inside
@@ -19,19 +34,50 @@ export function cascadeClassifier(
   first: TextClassifier,
   second: TextClassifier,
   band: CascadeBand,
+  options: CascadeOptions = {},
 ): TextClassifier {
   if (!(band.low < band.high))
     throw new Error(`cascade band low ${band.low} must be below high ${band.high}`);
+  const focus = options.focusWindows;
+  if (focus !== undefined && (!Number.isInteger(focus) || focus < 1)) {
+    throw new Error(`cascade focusWindows must be a positive integer, got ${focus}`);
+  }
+  const { windowsOf, classifyWindows } = second;
+  if (focus !== undefined && !(windowsOf && classifyWindows)) {
+    throw new Error(`cascade focusWindows needs a second model that exposes its windows (${second.name})`);
+  }
+
+  /** The second model's P(malicious) over the `focus` windows of a text the first model scores highest. */
+  async function focusedScore(text: string, focus: number): Promise<number> {
+    if (!windowsOf || !classifyWindows) throw new Error('unreachable: checked above');
+    const windows = windowsOf.call(second, text, MAX_RANKED_WINDOWS);
+    let chosen = windows;
+    if (windows.length > focus) {
+      const ranks = await first.classify(windows.map((w) => w.text));
+      chosen = ranks
+        .map((score, i) => ({ score, i }))
+        .sort((a, b) => b.score - a.score || a.i - b.i)
+        .slice(0, focus)
+        .sort((a, b) => a.i - b.i)
+        .map((r) => windows[r.i] as TextWindow);
+    }
+    return Math.max(...(await classifyWindows.call(second, chosen)));
+  }
+
   return {
     name: `${first.name}+${second.name}`,
     async classify(texts) {
       const scores = (await first.classify(texts)).map((p) => calibrated(first, p));
       const unsure = scores.flatMap((s, i) => (s >= band.low && s < band.high ? [i] : []));
       if (unsure.length === 0) return scores;
-      const rescored = await second.classify(unsure.map((i) => texts[i] as string));
-      unsure.forEach((i, k) => {
-        scores[i] = calibrated(second, rescored[k] as number);
-      });
+      if (focus === undefined) {
+        const rescored = await second.classify(unsure.map((i) => texts[i] as string));
+        unsure.forEach((i, k) => {
+          scores[i] = calibrated(second, rescored[k] as number);
+        });
+      } else {
+        for (const i of unsure) scores[i] = calibrated(second, await focusedScore(texts[i] as string, focus));
+      }
       return scores;
     },
     async close() {

@@ -16,10 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { Tokenizer } from '@huggingface/tokenizers';
 import ort from 'onnxruntime-node';
 import { maliciousIndices, maliciousProbabilities } from './labels.ts';
-import type { TextClassifier } from './types.ts';
+import type { TextClassifier, TextWindow } from './types.ts';
 import { detectSpecialTokens, makeBatches, makeWindows, type SpecialTokens } from './windows.ts';
 
-export type { TextClassifier } from './types.ts';
+export type { TextClassifier, TextWindow } from './types.ts';
 
 export const DEFAULT_MODEL_NAME = 'bulwark-injection-ngram-v1';
 
@@ -92,6 +92,8 @@ export interface LoadedClassifier extends TextClassifier {
   readonly maxWindows: number | undefined;
   readonly intraOpThreads: number;
   readonly maliciousLabels: readonly number[];
+  windowsOf(text: string, limit: number): TextWindow[];
+  classifyWindows(windows: readonly TextWindow[]): Promise<number[]>;
 }
 
 interface ModelConfig {
@@ -357,6 +359,23 @@ export async function loadClassifier(opts: LoadClassifierOptions): Promise<Loade
         batch.texts.forEach((t, r) => {
           scores[t] = Math.max(scores[t] as number, p[r] as number);
         });
+      }
+      return scores;
+    },
+    windowsOf(text: string, limit: number): TextWindow[] {
+      const ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
+      return makeWindows([ids], { maxLength, stride, special, maxWindows: limit }).map((w) => ({
+        text: tokenizer.decode(w.ids, { skip_special_tokens: true }),
+        ids: w.ids,
+      }));
+    },
+    async classifyWindows(windows: readonly TextWindow[]): Promise<number[]> {
+      if (closed) throw new Error(`classifier ${dir} is closed`);
+      const scores: number[] = [];
+      const numbered = windows.map((w, text) => ({ text, ids: [...w.ids] }));
+      for (const batch of makeBatches(numbered, batchSize, padId)) {
+        const { logits, labels } = await runBatch(batch);
+        scores.push(...maliciousProbabilities(logits, batch.rows, labels, malicious));
       }
       return scores;
     },

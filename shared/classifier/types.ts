@@ -3,5 +3,19 @@ export interface TextClassifier {
   readonly name: string;
   /** P(malicious) per text, the maximum over sliding windows of long texts. */
   classify(texts: readonly string[]): Promise<number[]>;
+  /**
+   * Every window classify() would cut from `text` before any maxWindows cap (at most `limit`, evenly
+   * spaced), with its text as the tokenizer decodes it. With classifyWindows(), lets a cascade choose which
+   * windows are worth the heavy model.
+   */
+  windowsOf?(text: string, limit: number): TextWindow[];
+  /** P(malicious) of each window, scored one by one as classify() scores them. */
+  classifyWindows?(windows: readonly TextWindow[]): Promise<number[]>;
   close(): Promise<void>;
+}
+
+/** One window of a text as a particular model tokenizes it; only that model can score its ids. */
+export interface TextWindow {
+  readonly text: string;
+  readonly ids: readonly number[];
 }

@@ -70,7 +70,9 @@ export const loadFromParams: LoadClassifierFn = async (params) => {
     throw err;
   }
   const { cascadeClassifier } = await import('../classifier/cascade.ts');
-  return cascadeClassifier(first, second, params.cascade.band);
+  return cascadeClassifier(first, second, params.cascade.band, {
+    ...(params.cascade.focusWindows !== undefined ? { focusWindows: params.cascade.focusWindows } : {}),
+  });
 };
 
 export interface ClassifierSetOptions {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { calibrated } from '../../../shared/classifier/calibration.ts';
 import type { TextClassifier } from '../../../shared/classifier/types.ts';
 import type { ScanContext } from '../types.ts';
-import { injectionHeuristics, promptInjection } from './index.ts';
+import { classifierKey, injectionHeuristics, promptInjection } from './index.ts';
 
 const ctx: ScanContext = { direction: 'input', state: { requestId: 'r', vault: new Map() } };
 const score = (text: string) => injectionHeuristics(text).score;
@@ -167,5 +167,19 @@ describe('promptInjection scanner', () => {
     assert.equal(calibrated(classifier, 0.3), 0.3);
     const r = await promptInjection({ classifier: withThreshold }).scan('b'.repeat(20), ctx);
     assert.equal(r.score, 0.5);
+  });
+});
+
+describe('classifierKey', () => {
+  it('tells apart entries whose cascades differ only in band or focus windows', () => {
+    const band = { low: 0.15, high: 0.65 };
+    const keys = [
+      classifierKey({ enabled: true }),
+      classifierKey({ enabled: true, cascade: { band } }),
+      classifierKey({ enabled: true, cascade: { band: { ...band, high: 0.7 } } }),
+      classifierKey({ enabled: true, cascade: { band, focusWindows: 2 } }),
+      classifierKey({ enabled: true, cascade: { band, focusWindows: 3 } }),
+    ];
+    assert.equal(new Set(keys).size, keys.length);
   });
 });

@@ -35,7 +35,12 @@ export function classifierKey(params: ClassifierParams): string {
   ];
   const { cascade } = params;
   return JSON.stringify(
-    cascade ? [...model(params), [...model(cascade), cascade.band.low, cascade.band.high]] : model(params),
+    cascade
+      ? [
+          ...model(params),
+          [...model(cascade), cascade.band.low, cascade.band.high, cascade.focusWindows ?? null],
+        ]
+      : model(params),
   );
 }
 
