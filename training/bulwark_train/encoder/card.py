@@ -138,8 +138,8 @@ def render(
     w(
         "Intended for screening prompts to a self-hosted LLM, inside the guard, behind a cheaper first stage. "
         "It learned from public injection and jailbreak collections and benign instruction data in English; it is "
-        "weaker on other languages, on attacks unlike those collections, and it has not been measured on sources "
-        "outside the dataset. "
+        "weaker on other languages and on attacks unlike those collections; outside the shared dataset it has been "
+        "measured only inside the default policy (the external check above), not on its own. "
         + (
             f"Leave-one-source-out figures (above) cover {len(loso['this'])} source file(s); each fit takes about "
             "half an hour on two cores, so the others were not measured. "
@@ -147,8 +147,11 @@ def render(
             else "It was not evaluated leave-one-source-out (each fit takes about half an hour on two cores); the "
             "first-stage card reports that for the n-gram model. "
         )
-        + f"Long texts are scored on at most {hp['max_windows']} windows of {hp['max_length']} tokens, so an "
-        "injection between the scored windows of a very long document is left to the first stage and the rules.\n"
+        + f"On its own it scores long texts on at most {hp['max_windows']} evenly spaced windows of "
+        f"{hp['max_length']} tokens, so an injection between them is missed; in the default policy's cascade "
+        "(`focusWindows: 2`) the first model ranks every window (up to 64) and this model reads the two it ranks "
+        "highest instead, which bounds its cost per prompt but still leaves an injection the first model ranks "
+        "low to the rules.\n"
     )
     w("## Reproducing\n")
     w(
