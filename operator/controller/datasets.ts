@@ -1,10 +1,11 @@
 // Validation datasets: the ConfigMaps GuardrailPolicies name in spec.validation.datasetRef. Their content is
 // part of a verdict, so the operator caches a digest per key (never the prompts themselves) and re-validates
 // the policies that use a ConfigMap when its data changes.
-import { createHash } from 'node:crypto';
+
+import { shortHash } from '../desired/meta.ts';
 import type { KObject } from './kube.ts';
 
-const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 16);
+const digest = (value: string) => shortHash(value, 16);
 
 /** Informer transform for ConfigMaps: each data value becomes a digest of it. */
 export function configMapDigests(cm: KObject): KObject {

@@ -3,9 +3,9 @@
 // policy). They run in a short-lived worker thread: the pipeline's modules and tables (tokenizers,
 // language profiles, classifiers) cost ~80 MiB, which the operator should not keep for checks it runs
 // once per policy change. Verdicts are cached by the validator (policy.ts).
-import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { EvaluationFigures, GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
+import { shortHash } from '../desired/meta.ts';
 import type { DatasetGate, PolicyCompiler } from './policy.ts';
 
 /**
@@ -54,7 +54,7 @@ export async function gateInProcess(spec: GuardrailPolicySpec, jsonl: string): P
       precision: figures.precision,
       f1: figures.f1,
       evaluatedAt: `${new Date().toISOString().slice(0, 19)}Z`,
-      datasetHash: createHash('sha256').update(jsonl).digest('hex').slice(0, 16),
+      datasetHash: shortHash(jsonl, 16),
     } satisfies EvaluationFigures;
   } finally {
     await set.close();

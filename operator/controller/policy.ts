@@ -2,7 +2,6 @@
 // and its CEL rules; what it cannot check runs here: the zod schema's offline rules (regexes compile
 // under the `u` flag, parameters match the scanner type), an optional compile step, and the dataset
 // gate (evaluate the policy on labeled prompts from a ConfigMap before any pod sees it).
-import { createHash } from 'node:crypto';
 import {
   type EvaluationFigures,
   GuardrailPolicy,
@@ -11,6 +10,7 @@ import {
 import { issuesToProblems } from '../../shared/manifests.ts';
 import { canonicalJson, policyHash } from '../../shared/policy/index.ts';
 import { Reason } from '../constants.ts';
+import { shortHash } from '../desired/meta.ts';
 import { datasetRefOf } from './datasets.ts';
 import type { KObject } from './kube.ts';
 
@@ -135,9 +135,7 @@ export function createPolicyValidator(opts: PolicyValidatorOptions = {}): Policy
       // The dataset is part of the verdict through its version: a changed dataset is evaluated again.
       const ref = datasetRefOf(raw);
       const version = ref && opts.datasetVersion?.(raw.metadata.namespace ?? '', ref.name, ref.key);
-      const id = `${raw.metadata.uid ?? ''}:${createHash('sha256')
-        .update(canonicalJson(raw.spec))
-        .digest('hex')}:${version ?? ''}`;
+      const id = `${raw.metadata.uid ?? ''}:${shortHash(canonicalJson(raw.spec), 64)}:${version ?? ''}`;
       // The promise is cached, so the reconciles of 100 LlmDeployments sharing a policy that changed
       // wait for one validation instead of starting 100.
       const hit = cache.get(id);

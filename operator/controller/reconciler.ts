@@ -7,7 +7,6 @@
 // - invalid spec / invalid policy / 422 from the API: a condition and a Warning event, not retried
 //   until something changes (an informer event will wake the key);
 // - the object is gone: done (its namespaced children go with it through owner references).
-import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import {
   GuardrailPolicy,
@@ -38,6 +37,7 @@ import {
   secretDataDigests,
   secretsHash,
 } from '../desired/index.ts';
+import { shortHash } from '../desired/meta.ts';
 import { rfc3339, sameStatus, setCondition } from './conditions.ts';
 import { ConflictError, type ReconcileOutcome } from './errors.ts';
 import type { EventSink } from './events.ts';
@@ -105,8 +105,6 @@ const LLM_STATUS_KEYS = [
   'endpoint',
 ];
 const POLICY_STATUS_KEYS = ['observedGeneration', 'conditions', 'hash', 'evaluation'];
-
-const sha = (text: string, n = 16) => createHash('sha256').update(text).digest('hex').slice(0, n);
 
 export function splitKey(key: string): [string, string] {
   const i = key.indexOf('/');
@@ -216,7 +214,7 @@ function ownedFieldsFingerprint(obj: KObject): string | undefined {
   );
   if (!entry) return undefined;
   if (entry.fieldsType === DIGEST_FIELDS_TYPE) return entry.fieldsV1 as string;
-  return sha(canonicalJson(entry.fieldsV1 ?? null));
+  return shortHash(canonicalJson(entry.fieldsV1 ?? null), 16);
 }
 
 const DIGEST_FIELDS_TYPE = 'bulwark/sha256';
@@ -584,7 +582,7 @@ export class LlmReconciler {
     }
     const { key, current } = found;
     const count = (outcome: string) => this.#d.metrics.applies.inc({ kind: desired.kind, outcome });
-    const hash = sha(canonicalJson(desired));
+    const hash = shortHash(canonicalJson(desired), 16);
     if (current && !found.ours) {
       count('conflict');
       log.warn('object exists and is not managed by this LlmDeployment; leaving it alone', {

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { API_VERSION, GUARDRAIL_POLICY_KIND, type LlmDeployment } from '../../api/v1alpha1/index.ts';
 import { Annotation, Component, Label, PolicyFile } from '../constants.ts';
-import { childMeta, names } from './meta.ts';
+import { childMeta, names, shortHash } from './meta.ts';
 import type { KubeObject, OperatorConfig, ResolvedInputs } from './types.ts';
 
 /**
@@ -29,7 +28,7 @@ export function renderPolicyFile(inputs: ResolvedInputs): string {
  * would have to change.
  */
 export function policyConfigMapName(llm: LlmDeployment, inputs: ResolvedInputs): string {
-  const fileHash = createHash('sha256').update(renderPolicyFile(inputs)).digest('hex').slice(0, 16);
+  const fileHash = shortHash(renderPolicyFile(inputs), 16);
   return names.policyConfigMap(llm, fileHash);
 }
 

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { LlmDeployment } from '../../api/v1alpha1/index.ts';
 import { canonicalJson } from '../../shared/policy/index.ts';
+import { shortHash } from './meta.ts';
 
 /** One Secret key the pod reads. */
 export interface SecretKeyReference {
@@ -36,7 +36,7 @@ export function secretsHash(
   const entries = referencedSecrets(llm)
     .map(({ secretName, key }) => ({ secretName, key, value: data.get(secretName)?.[key] ?? null }))
     .sort((a, b) => (`${a.secretName}\0${a.key}` < `${b.secretName}\0${b.key}` ? -1 : 1));
-  return createHash('sha256').update(canonicalJson(entries)).digest('hex').slice(0, 16);
+  return shortHash(canonicalJson(entries), 16);
 }
 
 /**
@@ -45,7 +45,5 @@ export function secretsHash(
  * to Secrets in its input files so that it prints the annotation the operator would set.
  */
 export function secretDataDigests(data: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(data).map(([key, value]) => [key, createHash('sha256').update(value).digest('hex')]),
-  );
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, shortHash(value, 64)]));
 }
