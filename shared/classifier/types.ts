@@ -9,7 +9,7 @@ export interface TextClassifier {
    * windows are worth the heavy model.
    */
   windowsOf?(text: string, limit: number): TextWindow[];
-  /** P(malicious) of each window, scored one by one as classify() scores them. */
+  /** P(malicious) of each window, batched as classify() batches windows (config.json batch_size). */
   classifyWindows?(windows: readonly TextWindow[]): Promise<number[]>;
   close(): Promise<void>;
 }
