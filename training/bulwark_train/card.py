@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import json
 import sys
 from pathlib import Path
@@ -104,7 +106,9 @@ stage: see `models/bulwark-injection-minilm-v1/MODEL_CARD.md`.
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+    # Half up on the exact binary value, as JavaScript's toFixed does: the tests that check the cards compute
+    # the same figures in TypeScript, and Python's format would round an exact tie (0.25) to even.
+    return f"{Decimal(100 * x).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 def _rate_table(d: dict, first: str) -> list[str]:
