@@ -83,15 +83,15 @@ def attack_template(source: str) -> str:
     return prompt.replace("{user_name}", USER_NAME).replace("{{goal}}", "{goal}")
 
 
-def records(node: object, inside: bool = False) -> Iterator[object]:
+def records(node: object) -> Iterator[object]:
     """Top-most dicts in lists (emails, events, transactions, hotels) and free-standing texts (files)."""
     if isinstance(node, dict):
         for value in node.values():
             if isinstance(value, str):
-                if not inside and (len(value) >= MIN_TEXT or PLACEHOLDER.search(value)):
+                if len(value) >= MIN_TEXT or PLACEHOLDER.search(value):
                     yield value
             else:
-                yield from records(value, inside)
+                yield from records(value)
     elif isinstance(node, list):
         for item in node:
             if isinstance(item, dict):
@@ -100,7 +100,7 @@ def records(node: object, inside: bool = False) -> Iterator[object]:
                 if PLACEHOLDER.search(item):
                     yield item
             else:
-                yield from records(item, inside)
+                yield from records(item)
 
 
 def _filled(node: object, defaults: dict[str, str], attacked: dict[str, str]) -> object:
