@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from .spikee import GROUP as SPIKEE_GROUP
+
 ATTRIBUTION = """\
 The training data is the Bulwark developer prompt dataset (`shared/datasets/`, built from files in public GitHub
 repositories pinned to commits; see its README). The model weights are derived from that text. Notices the data
@@ -186,9 +188,14 @@ def _external_section(ext: dict) -> list[str]:
 
 
 def extra_note(ds: dict) -> str:
-    """How many of the train rows come from outside the dataset file (extra.py), for the sentence naming it."""
-    n = sum(x["rows"] for x in ds.get("extra_train_rows", {}).values())
-    return f" ({n} of them benign rows from outside it, see below)" if n else ""
+    """How many of the train rows come from outside the dataset file (extra.py, spikee.py), for the sentence
+    naming it."""
+    extra = ds.get("extra_train_rows", {})
+    injections = extra.get(SPIKEE_GROUP, {}).get("rows", 0)
+    benign = sum(x["rows"] for g, x in extra.items() if g != SPIKEE_GROUP)
+    if not injections:
+        return f" ({benign} of them benign rows from outside it, see below)" if benign else ""
+    return f" ({benign} benign and {injections} injection rows of them from outside it, see below)"
 
 
 def source_table(ds: dict) -> list[str]:
@@ -224,6 +231,19 @@ def source_table(ds: dict) -> list[str]:
             "turns addressed to the assistant and trigger words in harmless sentences were flagged far more often "
             "than the validation split showed.\n"
         )
+        injections = extra.get(SPIKEE_GROUP)
+        if injections:
+            out.append(
+                f"Injection train rows from outside the shared dataset (`training/bulwark_train/spikee.py`; this model "
+                f"only, train split only): `{SPIKEE_GROUP}`, {injections['rows']} rows built from the seeds of "
+                f"{injections['package']} {injections['version']} (PyPI wheel sha256 `{injections['sha256']}`, "
+                f"{injections['repository']}; {injections['license']}, fetched at training time and not part of this "
+                "repository): each English attack framing with an `<INSTRUCTION>` slot filled with its payloads in "
+                "turn, every third row kept alone, appended to a benign train document of the dataset or written "
+                "into its middle. They are there because instructions hidden in a document a tool returns were "
+                "detected far less often than direct ones on the external check; the first model gained nothing "
+                "from them (its validation TPR at FPR ≤ 2% went down), so it does not train on them.\n"
+            )
     return out
 
 

@@ -21,6 +21,7 @@ import jax
 import numpy as np
 import onnxruntime as ort
 
+from .. import spikee
 from ..__main__ import REPO, composition, read_training_rows, write_json
 from ..metrics import binary_report, breakdown, operating_point, tpr_at_fpr
 from ..mil import source_balanced_weights
@@ -29,6 +30,9 @@ from . import base, card, export, train
 from . import windows as W
 
 NAME = "bulwark-injection-minilm-v1"
+# Names the train rows this model is fitted on, so leave-one-source-out figures measured with another recipe are
+# marked as such on the card. "extra-benign": the dataset plus extra.py's rows; "+spikee": plus spikee.py's.
+RECIPE = "extra-benign+spikee"
 MAX_FPR = 0.02
 # Dynamic quantization scales the int8 activations per onnxruntime call, so a window scored in a batch
 # depends on its batch-mates (and their padding); one window per call keeps every score a function of its
@@ -82,6 +86,16 @@ def windows_for(tok) -> Callable[[list[str]], list[list[list[int]]]]:
     return lambda texts: [W.windows(e.ids, cls, sep) for e in tok.encode_batch(texts, add_special_tokens=False)]
 
 
+def training_rows(data_path: Path) -> tuple[bytes, list[dict], dict]:
+    """The first model's rows plus injections written into documents (spikee.py), which only this model learns
+    from: the same rows left the first model's validation and external figures where they were."""
+    data_bytes, rows, provenance = read_training_rows(data_path)
+    known = {r["text"].strip().casefold() for r in rows}
+    dataset = [r for r in rows if r["group"] not in provenance]
+    injections = [r for r in spikee.spikee_rows(spikee.fetch(), dataset) if r["text"].strip().casefold() not in known]
+    return data_bytes, rows + injections, {**provenance, spikee.GROUP: {**spikee.SPIKEE, "rows": len(injections)}}
+
+
 def fit(params: dict, rows: list[dict], row_windows, log) -> dict:
     """Fine-tunes the pretrained weights (with a fresh head) on the rows, source-balanced."""
     y = np.asarray([0 if r["label"] == "benign" else 1 for r in rows])
@@ -101,7 +115,7 @@ def main() -> None:
     t0 = time.time()
 
     data_path = Path(args.data)
-    data_bytes, rows, extra_provenance = read_training_rows(data_path)
+    data_bytes, rows, extra_provenance = training_rows(data_path)
     tr = [r for r in rows if r["split"] == "train"]
     va = [r for r in rows if r["split"] == "validation"]
     y_va = np.asarray([0 if r["label"] == "benign" else 1 for r in va])
@@ -137,6 +151,7 @@ def main() -> None:
     threshold, report = operating_point(y_va, p_va, MAX_FPR)
     metrics = {
         "model": NAME,
+        "recipe": RECIPE,
         "threshold": threshold,
         "threshold_rule": f"lowest threshold with validation FPR <= {MAX_FPR}; flag when p >= threshold",
         "validation": {**report, **breakdown(va, p_va, threshold)},

@@ -23,7 +23,7 @@ def load_loso(model_dir: Path) -> dict | None:
     return {"this": json.loads(file.read_text(encoding="utf-8")), "first": first_loso}
 
 
-def _loso_section(loso: dict, max_windows: int) -> list[str]:
+def _loso_section(loso: dict, max_windows: int, recipe: str | None) -> list[str]:
     rate = lambda x, k: _pct(x[k]) if k in x else "–"  # noqa: E731
     out = [
         "## Unseen sources: leave one source out\n",
@@ -39,14 +39,15 @@ def _loso_section(loso: dict, max_windows: int) -> list[str]:
     ]
     for src, x in loso["this"].items():
         f = loso["first"].get(src, {})
-        mark = "" if x.get("with_extra_rows") else " †"
+        mark = "" if x.get("recipe") == recipe else " †"
         out.append(
             f"| `{src}` | {x['n']} | {rate(x, 'tpr')} / {rate(x, 'fpr')}{mark} | {rate(f, 'tpr')} / {rate(f, 'fpr')} |"
         )
-    if any(not x.get("with_extra_rows") for x in loso["this"].values()):
+    if any(x.get("recipe") != recipe for x in loso["this"].values()):
         out.append(
-            "\n† measured with the recipe before the extra benign train rows (`training/bulwark_train/extra.py`) "
-            "and not re-run since (about 25 minutes per source on two cores); the first stage's column is current."
+            "\n† measured with an earlier recipe (the extra benign train rows of `training/bulwark_train/extra.py`, "
+            "before the injection rows of `spikee.py`) and not re-run since (about 25–45 minutes per source on two "
+            "cores); the first stage's column is current."
         )
     out.append(
         "\nWhat the extra benign train rows did to unseen sources (before → after, this model; the first "
@@ -136,7 +137,7 @@ def render(
     if policy_eval:
         out.extend(_policy_section(policy_eval))
     if loso:
-        out.extend(_loso_section(loso, hp["max_windows"]))
+        out.extend(_loso_section(loso, hp["max_windows"], metrics.get("recipe")))
     w("## Intended use and limits\n")
     w(
         "Intended for screening prompts to a self-hosted LLM, inside the guard, behind a cheaper first stage. "
@@ -158,11 +159,11 @@ def render(
     )
     w("## Reproducing\n")
     w(
-        "`make model-encoder` retrains it with the pinned toolchain in `training/requirements.txt`: 990 steps of "
-        "about 2–3 s each on two cores (50 minutes or so; the shipped weights took 65 minutes while other builds "
-        "shared the machine), then export, quantization and the validation pass (under 2 minutes). Training is "
-        "deterministic run to run on one machine (XLA on CPU, fixed seed and batch shapes; two short runs gave "
-        "identical weights, byte for byte). `make model-encoder-check` retrains into a temporary directory and "
+        "`make model-encoder` retrains it with the pinned toolchain in `training/requirements.txt`: 1,122 steps of "
+        "about 1.5–2 s each on two cores (the shipped weights: 32 minutes on an otherwise idle machine), then "
+        "export, quantization and the validation pass (under 2 minutes). Training is deterministic run to run on "
+        "one machine (XLA on CPU, fixed seed and batch shapes; the shipped `model.onnx` came out of two full runs "
+        "identical byte for byte). `make model-encoder-check` retrains into a temporary directory and "
         "compares tokenizer, config and the validation ROC-AUC / TPR / FPR (within 0.005) with the shipped files; "
         "int8 weights are not compared, one rounding step there is the whole quantization scale.\n"
     )

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..__main__ import REPO, read_training_rows, write_json
+from ..__main__ import REPO, write_json
 from ..metrics import pick_threshold
 from . import base, export
-from .__main__ import MAX_FPR, NAME, fit, log, onnx_window_logits, windows_for
+from .__main__ import MAX_FPR, NAME, RECIPE, fit, log, onnx_window_logits, training_rows, windows_for
 
 
 def held_out_figures(rows: list[dict], held: str, scores_dir: Path | None = None) -> dict:
@@ -45,7 +45,7 @@ def held_out_figures(rows: list[dict], held: str, scores_dir: Path | None = None
     threshold = round(pick_threshold(labels(reference), p_ref, MAX_FPR), 6)
     p = onnx_window_logits(model_bytes, windows_of([r["text"] for r in held_rows]))
     y = labels(held_rows)
-    out: dict = {"n": len(held_rows), "threshold": threshold, "with_extra_rows": True}
+    out: dict = {"n": len(held_rows), "threshold": threshold, "recipe": RECIPE}
     if (y == 1).any():
         out["tpr"] = round(float((p[y == 1] >= threshold).mean()), 4)
     if (y == 0).any():
@@ -68,7 +68,7 @@ def main() -> None:
     ap.add_argument("--held-out", action="append", required=True, help="a source file name without .jsonl")
     ap.add_argument("--scores", help="also write each held-out row's score to DIR/<source>.json")
     args = ap.parse_args()
-    _, rows, _ = read_training_rows(Path(args.data))
+    _, rows, _ = training_rows(Path(args.data))
     out = Path(args.out)
     results = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     for held in args.held_out:
