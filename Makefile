@@ -16,7 +16,7 @@ TEST_CONCURRENCY ?= 2
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help deps build generate lint typecheck check test test-unit demo clean
+.PHONY: help deps build generate lint typecheck check test test-unit test-training demo clean
 
 help: ## list targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -41,11 +41,15 @@ typecheck: deps ## tsc --noEmit over the whole tree, tests included
 
 check: lint typecheck ## static checks only
 
-test: deps lint typecheck test-prereqs ## the whole suite: static checks, unit, integration and e2e tests
+test: deps lint typecheck test-prereqs test-training ## the whole suite: static checks, unit, integration and e2e tests
 	node --import tsx --test --test-concurrency=$(TEST_CONCURRENCY) $(TEST_FILES)
 
 test-unit: deps ## unit tests only (no control plane)
 	node --import tsx --test $(filter-out test/%,$(TEST_FILES))
+
+# The training data builders that need no training venv (standard library and pip), with the machine's pytest.
+test-training: ## unit tests of training/ (Python)
+	cd training && $(MODEL_PYTHON) -m pytest -q -p no:cacheprovider tests
 
 clean: ## remove build output (not the binary cache)
 	rm -rf dist
