@@ -86,14 +86,21 @@ def windows_for(tok) -> Callable[[list[str]], list[list[list[int]]]]:
     return lambda texts: [W.windows(e.ids, cls, sep) for e in tok.encode_batch(texts, add_special_tokens=False)]
 
 
-def training_rows(data_path: Path) -> tuple[bytes, list[dict], dict]:
-    """The first model's rows plus injections written into documents (spikee.py), which only this model learns
-    from: the same rows left the first model's validation and external figures where they were."""
-    data_bytes, rows, provenance = read_training_rows(data_path)
+def with_injections(rows: list[dict], provenance: dict) -> tuple[list[dict], dict]:
+    """The rows plus injections written into the dataset's documents among them (spikee.py), which only this
+    model learns from: the same rows left the first model's validation and external figures where they were.
+    Leave-one-source-out passes the rows without the held-out source, so none of its documents carries one."""
     known = {r["text"].strip().casefold() for r in rows}
     dataset = [r for r in rows if r["group"] not in provenance]
     injections = [r for r in spikee.spikee_rows(spikee.fetch(), dataset) if r["text"].strip().casefold() not in known]
-    return data_bytes, rows + injections, {**provenance, spikee.GROUP: {**spikee.SPIKEE, "rows": len(injections)}}
+    return rows + injections, {**provenance, spikee.GROUP: {**spikee.SPIKEE, "rows": len(injections)}}
+
+
+def training_rows(data_path: Path) -> tuple[bytes, list[dict], dict]:
+    """The first model's rows (the dataset and extra.py's) plus the injection rows, and where the extra ones came
+    from."""
+    data_bytes, rows, provenance = read_training_rows(data_path)
+    return (data_bytes, *with_injections(rows, provenance))
 
 
 def fit(params: dict, rows: list[dict], row_windows, log) -> dict:

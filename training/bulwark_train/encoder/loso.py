@@ -19,18 +19,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..__main__ import REPO, write_json
+from ..__main__ import REPO, read_training_rows, write_json
 from ..metrics import pick_threshold
 from . import base, export
-from .__main__ import MAX_FPR, NAME, RECIPE, fit, log, onnx_window_logits, training_rows, windows_for
+from .__main__ import MAX_FPR, NAME, RECIPE, fit, log, onnx_window_logits, windows_for, with_injections
 
 
-def held_out_figures(rows: list[dict], held: str, scores_dir: Path | None = None) -> dict:
-    train_rows = [r for r in rows if r["split"] == "train" and r["group"] != held]
-    reference = [r for r in rows if r["split"] == "validation" and r["group"] != held]
+def held_out_figures(rows: list[dict], provenance: dict, held: str, scores_dir: Path | None = None) -> dict:
+    """rows: the dataset's and extra.py's (provenance); the injection rows are built without the held-out source."""
     held_rows = [r for r in rows if r["group"] == held]
     if not held_rows:
         raise SystemExit(f"no rows of source file {held!r} in the dataset")
+    others, _ = with_injections([r for r in rows if r["group"] != held], provenance)
+    train_rows = [r for r in others if r["split"] == "train"]
+    reference = [r for r in others if r["split"] == "validation"]
     t0 = time.time()
     params, tok = base.load()
     windows_of = windows_for(tok)
@@ -68,11 +70,11 @@ def main() -> None:
     ap.add_argument("--held-out", action="append", required=True, help="a source file name without .jsonl")
     ap.add_argument("--scores", help="also write each held-out row's score to DIR/<source>.json")
     args = ap.parse_args()
-    _, rows, _ = training_rows(Path(args.data))
+    _, rows, provenance = read_training_rows(Path(args.data))
     out = Path(args.out)
     results = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     for held in args.held_out:
-        results[held] = held_out_figures(rows, held, Path(args.scores) if args.scores else None)
+        results[held] = held_out_figures(rows, provenance, held, Path(args.scores) if args.scores else None)
         log(f"{held}: {results[held]}")
         write_json(out, dict(sorted(results.items())))
 
