@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..card import ATTRIBUTION, _pct, _policy_section, _rate_table, extra_note, rerender, source_table
+from ..spikee import GROUP as SPIKEE_GROUP
 
 
 FIRST_STAGE = "bulwark-injection-ngram-v1"
@@ -144,6 +145,13 @@ def render(
         "It learned from public injection and jailbreak collections and benign instruction data in English; it is "
         "weaker on other languages and on attacks unlike those collections; outside the shared dataset it has been "
         "measured only inside the default policy (the external check above), not on its own. "
+        + (
+            "Instructions hidden inside documents it learned from one kit's 41 framings (spikee, see Data), added "
+            "after reading the external check's misses on AgentDojo's tool records; AgentDojo's template is not "
+            "among them and shares no text with them, but that figure is less independent than the others. "
+            if ds.get("extra_train_rows", {}).get(SPIKEE_GROUP)
+            else ""
+        )
         + (
             f"Leave-one-source-out figures (above) cover {len(loso['this'])} source file(s); each fit takes about "
             "half an hour on two cores, so the others were not measured. "
