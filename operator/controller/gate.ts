@@ -3,8 +3,8 @@
 // policy). They run in a short-lived worker thread: the pipeline's modules and tables (tokenizers,
 // language profiles, classifiers) cost ~80 MiB, which the operator should not keep for checks it runs
 // once per policy change. Verdicts are cached by the validator (policy.ts).
-import { Worker } from 'node:worker_threads';
 import type { EvaluationFigures, GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
+import { siblingModule, startModuleWorker } from '../../shared/module-worker.ts';
 import { shortHash } from '../desired/meta.ts';
 import type { DatasetGate, PolicyCompiler } from './policy.ts';
 
@@ -73,17 +73,7 @@ function inWorker<T>(task: Task): Promise<T> {
 }
 
 function startWorker<T>(task: Task): Promise<T> {
-  // Compiled to dist/, the worker is gate-worker.js. From sources (tsx), a worker does not inherit the
-  // TypeScript loader on Node 20, so a small bootstrap registers it first.
-  const source = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./gate-worker.${source ? 'ts' : 'js'}`, import.meta.url);
-  const worker = source
-    ? new Worker(
-        `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
-        { eval: true, workerData: task, execArgv: [] },
-      )
-    : // The process's own flags (e.g. --input-type) are not the worker's business.
-      new Worker(entry, { workerData: task, execArgv: [] });
+  const worker = startModuleWorker(siblingModule(import.meta.url, 'gate-worker'), task);
   return new Promise<T>((resolve, reject) => {
     worker.once('message', (m: { ok: boolean; value?: T; error?: string }) =>
       m.ok ? resolve(m.value as T) : reject(new Error(m.error)),

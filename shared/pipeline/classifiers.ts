@@ -6,6 +6,7 @@
 import type { GuardrailPolicySpec, ScannerEntry } from '../../api/v1alpha1/index.ts';
 import { classifierKey, wantsClassifier } from '../../sidecar/scanners/promptInjection/index.ts';
 import { CLASSIFIER_SCANNERS } from '../../sidecar/scanners/registry.ts';
+import { type ClassifierParams, loadFromParams } from '../classifier/from-params.ts';
 import type { TextClassifier } from '../classifier/types.ts';
 import {
   type CompiledPolicyDetails,
@@ -14,7 +15,7 @@ import {
   type LoadedPolicyLike,
 } from './index.ts';
 
-export type ClassifierParams = NonNullable<NonNullable<ScannerEntry['params']>['classifier']>;
+export type { ClassifierParams };
 
 /** One distinct model a policy asks for, and the entries that ask for it. */
 export interface ClassifierNeed {
@@ -44,36 +45,7 @@ export function classifierNeeds(spec: GuardrailPolicySpec): ClassifierNeed[] {
 
 export type LoadClassifierFn = (params: ClassifierParams) => Promise<TextClassifier>;
 
-/**
- * shared/classifier's loader: the entry's modelPath (bring your own) or the shipped default model, and
- * with `cascade` a second model (default: the shipped second-stage model) for the first one's unsure band.
- */
-export const loadFromParams: LoadClassifierFn = async (params) => {
-  const { loadClassifier, DEFAULT_MODEL_DIR, DEFAULT_CASCADE_MODEL_DIR } = await import(
-    '../classifier/index.ts'
-  );
-  const options = (p: Omit<ClassifierParams, 'enabled' | 'cascade'>, defaultDir: string) => ({
-    modelDir: p.modelPath ?? defaultDir,
-    ...(p.maliciousLabels ? { labels: { malicious: p.maliciousLabels } } : {}),
-    ...(p.maxTokens !== undefined ? { maxLength: p.maxTokens } : {}),
-    ...(p.strideTokens !== undefined ? { stride: p.strideTokens } : {}),
-    ...(p.maxWindows !== undefined ? { maxWindows: p.maxWindows } : {}),
-    ...(p.threads !== undefined ? { intraOpThreads: p.threads } : {}),
-  });
-  const first = await loadClassifier(options(params, DEFAULT_MODEL_DIR));
-  if (!params.cascade) return first;
-  let second: TextClassifier;
-  try {
-    second = await loadClassifier(options(params.cascade, DEFAULT_CASCADE_MODEL_DIR));
-  } catch (err) {
-    await first.close();
-    throw err;
-  }
-  const { cascadeClassifier } = await import('../classifier/cascade.ts');
-  return cascadeClassifier(first, second, params.cascade.band, {
-    ...(params.cascade.focusWindows !== undefined ? { focusWindows: params.cascade.focusWindows } : {}),
-  });
-};
+export { loadFromParams };
 
 export interface ClassifierSetOptions {
   /** Default: loadFromParams. Tests pass their own. */
@@ -184,7 +156,10 @@ export class ClassifierSet {
     });
   }
 
-  /** Readiness: not ready while the first policy's models load, or if one in use is not loaded. */
+  /**
+   * Readiness: not ready while the first policy's models load, or if one in use is not loaded or can no
+   * longer score.
+   */
   status(): { ok: boolean; message: string } {
     if (this.inUse === undefined) {
       return this.pending.size > 0
@@ -193,6 +168,8 @@ export class ClassifierSet {
     }
     const missing = [...this.inUse].filter((k) => !this.loaded.has(k));
     if (missing.length > 0) return { ok: false, message: `not loaded: ${missing.join(', ')}` };
+    const failures = [...this.inUse].flatMap((k) => this.loaded.get(k)?.failure?.() ?? []);
+    if (failures.length > 0) return { ok: false, message: failures.join('; ') };
     const names = this.names();
     return { ok: true, message: names.length > 0 ? names.join(', ') : 'not used by the policy' };
   }
