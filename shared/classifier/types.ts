@@ -11,6 +11,8 @@ export interface TextClassifier {
   windowsOf?(text: string, limit: number): TextWindow[];
   /** P(malicious) of each window, batched as classify() batches windows (config.json batch_size). */
   classifyWindows?(windows: readonly TextWindow[]): Promise<number[]>;
+  /** Why this classifier can no longer score (its worker stopped, say), or undefined while it can. */
+  failure?(): string | undefined;
   close(): Promise<void>;
 }
 

@@ -164,6 +164,27 @@ describe('ClassifierSet', () => {
     assert.deepEqual(closed, ['/models/a', '/models/b']);
   });
 
+  it('is not ready when a model in use can no longer score (its worker stopped)', async () => {
+    let failure: string | undefined;
+    const load = async (): Promise<TextClassifier> => ({
+      name: 'in-worker',
+      classify: async (texts) => texts.map(() => 0),
+      failure: () => failure,
+      close: async () => {},
+    });
+    const set = new ClassifierSet({ load });
+    const compiled = await compileWithClassifiers(
+      policy(`    - type: promptInjection
+      params: {classifier: {}}`),
+      set,
+    );
+    set.use(compiled.classifierKeys);
+    assert.deepEqual(set.status(), { ok: true, message: 'in-worker' });
+    failure = 'classifier worker in-worker stopped (exit code 1)';
+    assert.deepEqual(set.status(), { ok: false, message: failure });
+    await set.close();
+  });
+
   it('a policy without classifiers is ready at once and loads nothing', async () => {
     const { load, calls } = fakeLoader();
     const set = new ClassifierSet({ load });

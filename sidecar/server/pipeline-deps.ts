@@ -1,3 +1,4 @@
+import { loadInWorker } from '../../shared/classifier/in-worker.ts';
 import type { Logger } from '../../shared/logging.ts';
 import { ClassifierSet, compileWithClassifiers } from '../../shared/pipeline/classifiers.ts';
 import { type ChatMessage, canaryInstruction, injectCanary } from '../../shared/pipeline/index.ts';
@@ -36,12 +37,13 @@ export interface PipelineDepsOptions {
 
 /**
  * The real scanning pipeline for `bulwark guard`: compile with shared/pipeline, loading the ONNX
- * classifiers the policy enables before the compiled policy is handed back (so a reload that newly needs
+ * classifiers the policy enables (each in a worker thread, so inference never stalls the proxy's event
+ * loop) before the compiled policy is handed back (so a reload that newly needs
  * a model loads it before the swap, and a model that cannot load rejects the policy), canary injection,
  * and a readiness check for the models.
  */
 export function pipelineDeps(logger: Logger, options: PipelineDepsOptions = {}) {
-  const classifiers = options.classifiers ?? new ClassifierSet();
+  const classifiers = options.classifiers ?? new ClassifierSet({ load: (params) => loadInWorker(params) });
   return {
     async compile(policy: LoadedPolicy): Promise<CompiledPolicy> {
       const compiled = await compileWithClassifiers(policy, classifiers);
