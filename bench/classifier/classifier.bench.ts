@@ -19,22 +19,27 @@ interface Stats {
   p50: number;
   p99: number;
   mean: number;
+  /** Process CPU time (all threads, spin-waiting included) per call. */
+  cpuMean: number;
 }
 
 async function time(iterations: number, warmup: number, fn: () => unknown): Promise<Stats> {
   for (let i = 0; i < warmup; i++) await fn();
   const ms: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now();
     await fn();
     ms.push(performance.now() - t0);
   }
+  const cpu = process.cpuUsage(cpu0);
   ms.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     p50: round(percentile(ms, 50)),
     p99: round(percentile(ms, 99)),
     mean: round(ms.reduce((a, b) => a + b, 0) / ms.length),
+    cpuMean: round((cpu.user + cpu.system) / 1000 / iterations),
   };
 }
 
@@ -99,11 +104,11 @@ async function main(): Promise<void> {
   console.log(
     `${clf.name}: load ${result.loadMs} ms, ${iterations} iterations, ${result.intraOpThreads} thread(s)`,
   );
-  console.log('prompt        windows  classify p50 / p99 / mean ms   tokenize-only p50 / p99 ms');
+  console.log('prompt        windows  classify p50 / p99 / mean / CPU ms   tokenize-only p50 / p99 ms');
   for (const [k, r] of Object.entries(rows)) {
     const c = r.classify;
     console.log(
-      `${k.padEnd(13)} ${String(r.windows).padStart(7)}  ${c.p50.toFixed(3)} / ${c.p99.toFixed(3)} / ${c.mean.toFixed(3)}` +
+      `${k.padEnd(13)} ${String(r.windows).padStart(7)}  ${c.p50.toFixed(3)} / ${c.p99.toFixed(3)} / ${c.mean.toFixed(3)} / ${c.cpuMean.toFixed(3)}` +
         `            ${r.tokenizeOnly.p50.toFixed(3)} / ${r.tokenizeOnly.p99.toFixed(3)}`,
     );
   }
