@@ -50,7 +50,7 @@ describe('loadInWorker with the default cascade', () => {
   });
 });
 
-describe('loadInWorker failures', () => {
+describe('loadInWorker failures', { timeout: 60_000 }, () => {
   it('rejects with the loader’s own message when the model cannot load', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-worker-'));
     try {
@@ -83,13 +83,24 @@ describe('loadInWorker failures', () => {
     assert.match(c.failure?.() ?? '', /is closed/);
   });
 
-  it('a worker that stops fails the calls waiting on it and every later one', async () => {
+  it('a worker that stops fails the calls it had not answered and is started again', async () => {
     const entry = new URL('./testdata/stopping-worker.ts', import.meta.url);
-    const c = await loadInWorker({ enabled: true }, { entry });
-    assert.equal(c.name, 'stopping');
-    await assert.rejects(c.classify(['anything']), /classifier worker stopping stopped \(exit code 3\)/);
-    await assert.rejects(c.classify(['later']), /exit code 3/);
-    assert.match(c.failure?.() ?? '', /exit code 3/);
-    await c.close();
+    const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-worker-'));
+    const marker = path.join(dir, 'refuse-to-start');
+    const c = await loadInWorker({ enabled: true, modelPath: marker }, { entry });
+    try {
+      assert.equal(c.name, 'stopping');
+      await assert.rejects(c.classify(['crash']), /classifier worker stopping stopped \(exit code 3\)/);
+      assert.deepEqual(await c.classify(['hello', 'again']), [0, 0], 'a new worker answers');
+      assert.equal(c.failure?.(), undefined);
+
+      writeFileSync(marker, '');
+      await assert.rejects(c.classify(['crash']), /exit code 3/);
+      await assert.rejects(c.classify(['hello']), /starting it again failed: .*refuse-to-start exists/);
+      assert.match(c.failure?.() ?? '', /starting it again failed/);
+    } finally {
+      await c.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

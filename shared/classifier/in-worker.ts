@@ -4,6 +4,7 @@
  * other requests, streamed responses and health probes wait 10–50 ms each time a prompt reaches the second
  * model. In a worker the event loop stays free, and inference runs on the other core.
  */
+import type { Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from '../module-worker.ts';
 import type { ClassifierParams } from './from-params.ts';
 import type { TextClassifier } from './types.ts';
@@ -14,68 +15,121 @@ export interface InWorkerOptions {
   entry?: URL;
 }
 
-export async function loadInWorker(
-  params: ClassifierParams,
-  options: InWorkerOptions = {},
-): Promise<TextClassifier> {
-  const worker = startModuleWorker(options.entry ?? siblingModule(import.meta.url, 'worker-entry'), {
-    params,
-  });
-  const pending = new Map<number, { resolve: (s: number[]) => void; reject: (e: Error) => void }>();
-  let nextId = 0;
-  let stopped: string | undefined;
-  let closing: Promise<void> | undefined;
+interface Call {
+  resolve: (scores: number[]) => void;
+  reject: (err: Error) => void;
+}
 
-  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+/** One started worker with its model loaded, and the calls it has not answered yet. */
+interface Running {
+  worker: Worker;
+  name: string;
+  pending: Map<number, Call>;
+  exited: Promise<number>;
+}
+
+/** Starts a worker and waits for its model; rejects with the loader's own message if it cannot load. */
+function start(
+  entry: URL,
+  params: ClassifierParams,
+  onExit: (r: Running, why: string) => void,
+): Promise<Running> {
+  const worker = startModuleWorker(entry, { params });
   let crash: Error | undefined;
   worker.on('error', (err) => {
     crash = err;
   });
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  return new Promise<Running>((resolve, reject) => {
+    const running: Running = { worker, name: '', pending: new Map(), exited };
+    worker.on('message', (m: ToMain) => {
+      if (m.kind === 'ready') {
+        running.name = m.name;
+        resolve(running);
+      } else if (m.kind === 'failed') {
+        reject(new Error(m.message));
+      } else {
+        const call = running.pending.get(m.id);
+        running.pending.delete(m.id);
+        if (m.kind === 'scores') call?.resolve(m.scores);
+        else call?.reject(new Error(m.message));
+      }
+    });
+    void exited.then((code) => {
+      const why = `exit code ${code}${crash ? `: ${crash.message}` : ''}`;
+      reject(crash ?? new Error(`classifier worker exited (${why}) before its model loaded`));
+      onExit(running, why);
+    });
+  });
+}
 
-  const name = await new Promise<string>((resolve, reject) => {
-    const onMessage = (m: ToMain) => {
-      if (m.kind === 'ready') resolve(m.name);
-      else if (m.kind === 'failed') reject(new Error(m.message));
-    };
-    worker.on('message', onMessage);
-    void exited.then((code) =>
-      reject(crash ?? new Error(`classifier worker exited (code ${code}) before its model loaded`)),
+/**
+ * Loads the classifier `params` describe in a worker. A worker that stops on its own (out of memory, say)
+ * fails the calls it had not answered, as any scanner failure does (closed), and is started again; calls
+ * made meanwhile wait for it. If it cannot start again, every later call fails and failure() says why.
+ */
+export async function loadInWorker(
+  params: ClassifierParams,
+  options: InWorkerOptions = {},
+): Promise<TextClassifier> {
+  const entry = options.entry ?? siblingModule(import.meta.url, 'worker-entry');
+  let stopped: string | undefined;
+  let restarting: string | undefined;
+  let closing: Promise<void> | undefined;
+  let nextId = 0;
+  let live: Running | undefined;
+  // What calls wait for: the worker in service, or the one starting in its place.
+  let current: Promise<Running>;
+  const onExit = (r: Running, why: string) => {
+    const reason = `classifier worker ${r.name} stopped (${why})`;
+    for (const call of r.pending.values()) call.reject(new Error(stopped ?? reason));
+    r.pending.clear();
+    if (r !== live || closing) return;
+    live = undefined;
+    restarting = reason;
+    current = start(entry, params, onExit).then(
+      (next) => {
+        live = next;
+        restarting = undefined;
+        return next;
+      },
+      (err: Error) => {
+        stopped = `${reason}; starting it again failed: ${err.message}`;
+        throw new Error(stopped);
+      },
     );
-  });
+    current.catch(() => {});
+  };
+  const first = await start(entry, params, onExit);
+  live = first;
+  current = Promise.resolve(first);
 
-  worker.on('message', (m: ToMain) => {
-    if (m.kind !== 'scores' && m.kind !== 'error') return;
-    const call = pending.get(m.id);
-    pending.delete(m.id);
-    if (m.kind === 'scores') call?.resolve(m.scores);
-    else call?.reject(new Error(m.message));
-  });
-  void exited.then((code) => {
-    stopped ??= `classifier worker ${name} stopped (exit code ${code}${crash ? `: ${crash.message}` : ''})`;
-    for (const call of pending.values()) call.reject(new Error(stopped));
-    pending.clear();
-  });
-
-  const send = (message: ToWorker) => worker.postMessage(message);
   return {
-    name,
-    classify(texts) {
-      if (stopped !== undefined) return Promise.reject(new Error(stopped));
-      if (texts.length === 0) return Promise.resolve([]);
+    name: first.name,
+    async classify(texts) {
+      if (stopped !== undefined) throw new Error(stopped);
+      if (texts.length === 0) return [];
+      const running = await current;
       const id = nextId++;
       return new Promise<number[]>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        send({ kind: 'classify', id, texts });
+        running.pending.set(id, { resolve, reject });
+        running.worker.postMessage({ kind: 'classify', id, texts } satisfies ToWorker);
       });
     },
-    failure: () => stopped,
+    failure: () => stopped ?? restarting,
     close() {
       if (!closing) {
-        stopped ??= `classifier ${name} is closed`;
-        send({ kind: 'close' });
-        // A worker that does not wind down (a run stuck in native code) is stopped anyway.
-        const timer = setTimeout(() => void worker.terminate(), 5_000);
-        closing = exited.then(() => clearTimeout(timer));
+        stopped ??= `classifier ${first.name} is closed`;
+        closing = current.then(
+          async (r) => {
+            r.worker.postMessage({ kind: 'close' } satisfies ToWorker);
+            // A worker that does not wind down (a run stuck in native code) is stopped anyway.
+            const timer = setTimeout(() => void r.worker.terminate(), 5_000);
+            await r.exited;
+            clearTimeout(timer);
+          },
+          () => {},
+        );
       }
       return closing;
     },
