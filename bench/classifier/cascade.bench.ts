@@ -15,10 +15,10 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { calibrated } from '../../shared/classifier/calibration.ts';
 import { cascadeClassifier } from '../../shared/classifier/cascade.ts';
 import { DEFAULT_CASCADE_MODEL_DIR } from '../../shared/classifier/index.ts';
-import { parseDataset, percentile } from '../../shared/eval/index.ts';
+import { percentile } from '../../shared/eval/index.ts';
 import { loadFromParams } from '../../shared/pipeline/classifiers.ts';
-import { parsePolicyManifest } from '../../shared/policy/index.ts';
 import { promptOf } from './prompts.ts';
+import { readWorkload, workloadOptions } from './workload.ts';
 
 const MiB = 1024 * 1024;
 const rss = () => Math.round(process.memoryUsage().rss / MiB);
@@ -48,26 +48,13 @@ async function timeEach(texts: readonly string[], fn: (t: string) => Promise<unk
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      dataset: {
-        type: 'string',
-        default: new URL('../../../shared/datasets/all.jsonl', import.meta.url).pathname,
-      },
-      split: { type: 'string', default: 'validation' },
-      policy: {
-        type: 'string',
-        default: new URL('../../policies/default.yaml', import.meta.url).pathname,
-      },
+      ...workloadOptions,
       iterations: { type: 'string', default: '300' },
       json: { type: 'boolean', default: false },
     },
   });
-  const policy = parsePolicyManifest(readFileSync(values.policy as string, 'utf8'));
-  const entry = policy.spec.input.find((e) => e.type === 'promptInjection');
-  const params = entry?.params?.classifier;
-  if (!params?.cascade) throw new Error(`${values.policy}: promptInjection has no classifier cascade`);
-  const texts = parseDataset(readFileSync(values.dataset as string, 'utf8'), {
-    split: values.split as string,
-  }).map((r) => r.text);
+  const { params, texts } = readWorkload(values);
+  if (!params.cascade) throw new Error(`${values.policy}: promptInjection has no classifier cascade`);
 
   const rssBefore = rss();
   const cascade = await loadFromParams(params);

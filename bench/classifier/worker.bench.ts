@@ -6,14 +6,13 @@
  *   node --import tsx bench/classifier/worker.bench.ts [--policy FILE] [--dataset FILE.jsonl] [--split NAME]
  *        [--rounds N] [--json]
  */
-import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadFromParams } from '../../shared/classifier/from-params.ts';
 import { loadInWorker } from '../../shared/classifier/in-worker.ts';
 import type { TextClassifier } from '../../shared/classifier/types.ts';
-import { parseDataset, percentile } from '../../shared/eval/index.ts';
-import { parsePolicyManifest } from '../../shared/policy/index.ts';
+import { percentile } from '../../shared/eval/index.ts';
+import { readWorkload, workloadOptions } from './workload.ts';
 
 const MiB = 1024 * 1024;
 const rss = () => Math.round(process.memoryUsage().rss / MiB);
@@ -51,25 +50,12 @@ async function pass(c: TextClassifier, texts: readonly string[]): Promise<Pass> 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      dataset: {
-        type: 'string',
-        default: new URL('../../../shared/datasets/all.jsonl', import.meta.url).pathname,
-      },
-      split: { type: 'string', default: 'validation' },
-      policy: {
-        type: 'string',
-        default: new URL('../../policies/default.yaml', import.meta.url).pathname,
-      },
+      ...workloadOptions,
       rounds: { type: 'string', default: '2' },
       json: { type: 'boolean', default: false },
     },
   });
-  const policy = parsePolicyManifest(readFileSync(values.policy as string, 'utf8'));
-  const params = policy.spec.input.find((e) => e.type === 'promptInjection')?.params?.classifier;
-  if (!params) throw new Error(`${values.policy}: promptInjection has no classifier`);
-  const texts = parseDataset(readFileSync(values.dataset as string, 'utf8'), {
-    split: values.split as string,
-  }).map((r) => r.text);
+  const { params, texts } = readWorkload(values);
 
   const rssBefore = rss();
   const inWorker = await loadInWorker(params);
