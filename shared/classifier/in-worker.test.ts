@@ -87,12 +87,17 @@ describe('loadInWorker failures', { timeout: 60_000 }, () => {
     const entry = new URL('./testdata/stopping-worker.ts', import.meta.url);
     const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-worker-'));
     const marker = path.join(dir, 'refuse-to-start');
-    const c = await loadInWorker({ enabled: true, modelPath: marker }, { entry });
+    const stops: string[] = [];
+    const c = await loadInWorker(
+      { enabled: true, modelPath: marker },
+      { entry, onStop: (reason) => stops.push(reason) },
+    );
     try {
       assert.equal(c.name, 'stopping');
       await assert.rejects(c.classify(['crash']), /classifier worker stopping stopped \(exit code 3\)/);
       assert.deepEqual(await c.classify(['hello', 'again']), [0, 0], 'a new worker answers');
       assert.equal(c.failure?.(), undefined);
+      assert.deepEqual(stops, ['classifier worker stopping stopped (exit code 3)']);
 
       writeFileSync(marker, '');
       await assert.rejects(c.classify(['crash']), /exit code 3/);

@@ -13,6 +13,8 @@ import type { ToMain, ToWorker } from './worker-protocol.ts';
 export interface InWorkerOptions {
   /** The worker's module; tests point it elsewhere. Default: worker-entry beside this file. */
   entry?: URL;
+  /** Told when a worker stops on its own, before another is started (the guard logs it). */
+  onStop?: (reason: string) => void;
 }
 
 interface Call {
@@ -87,6 +89,7 @@ export async function loadInWorker(
     if (r !== live || closing) return;
     live = undefined;
     restarting = reason;
+    options.onStop?.(reason);
     current = start(entry, params, onExit).then(
       (next) => {
         live = next;

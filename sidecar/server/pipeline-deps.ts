@@ -43,7 +43,10 @@ export interface PipelineDepsOptions {
  * and a readiness check for the models.
  */
 export function pipelineDeps(logger: Logger, options: PipelineDepsOptions = {}) {
-  const classifiers = options.classifiers ?? new ClassifierSet({ load: (params) => loadInWorker(params) });
+  const onStop = (reason: string) =>
+    logger.error('classifier worker stopped; starting another', { 'error.message': reason });
+  const classifiers =
+    options.classifiers ?? new ClassifierSet({ load: (params) => loadInWorker(params, { onStop }) });
   return {
     async compile(policy: LoadedPolicy): Promise<CompiledPolicy> {
       const compiled = await compileWithClassifiers(policy, classifiers);
