@@ -47,7 +47,7 @@ test: deps lint typecheck test-prereqs test-training ## the whole suite: static 
 test-unit: deps ## unit tests only (no control plane)
 	node --import tsx --test $(filter-out test/%,$(TEST_FILES))
 
-# The training data builders that need no training venv (standard library and pip), with the machine's pytest.
+# The training data builders that need no training venv (standard library, pip, PyYAML), with the machine's pytest.
 test-training: ## unit tests of training/ (Python)
 	cd training && $(MODEL_PYTHON) -m pytest -q -p no:cacheprovider tests
 
