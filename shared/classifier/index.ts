@@ -260,7 +260,7 @@ export async function loadClassifier(opts: LoadClassifierOptions): Promise<Loade
       executionProviders: ['cpu'],
       // By default onnxruntime's extra threads spin-wait for more work after each run. Prompts come
       // milliseconds apart, so the spinning burns the core the guard's event loop and the model server
-      // need: two threads took 2.0x one thread's CPU per run spinning, 1.2x not (bench/classifier).
+      // need: two threads took 1.8x one thread's CPU per call spinning, 1.2x not (bench/classifier).
       ...(intraOpThreads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     });
   } catch (err) {
