@@ -1,11 +1,12 @@
 // The subset of autocannon's API the benchmark uses (the package ships no types; @types/autocannon
-// would be one more dependency for four fields).
+// would be one more dependency for a few fields).
 declare module 'autocannon' {
   interface Options {
     url: string;
     method?: string;
     headers?: Record<string, string>;
-    body?: string;
+    /** Cycled per connection; setupRequest may rewrite each request before it is sent. */
+    requests?: { setupRequest?: (request: { body?: string }) => { body?: string } }[];
     connections?: number;
     duration?: number;
   }

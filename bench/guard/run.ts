@@ -1,8 +1,10 @@
 /**
  * Guard latency and throughput benchmark; see METHOD.md. Usage:
  *   node --import tsx bench/guard/run.ts [--rounds 3] [--duration 5] [--connections 16] [--json out.json]
- *     [--policy rules|default]  the rule policy (policy.ts, default) or policies/default.yaml without
- *                               its classifier
+ *     [--policy rules|default|shipped]  the rule policy (policy.ts, default), policies/default.yaml
+ *                               without its classifier, or policies/default.yaml as it is
+ *     [--prompts fixed|chat]    one fixed ~2 KB chat request (default), or 4-turn conversations of the
+ *                               benign rows of --dataset's --split (see workload())
  *     [--profile DIR]   the guard runs under `node --cpu-prof` and writes its profile into DIR
  *     [--tsx]           run the servers from source under tsx instead of compiled with tsc
  */
@@ -12,6 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { parseDataset } from '../../shared/eval/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +24,12 @@ const { values } = parseArgs({
     json: { type: 'string' },
     profile: { type: 'string' },
     policy: { type: 'string', default: 'rules' },
+    prompts: { type: 'string', default: 'fixed' },
+    dataset: {
+      type: 'string',
+      default: new URL('../../../shared/datasets/all.jsonl', import.meta.url).pathname,
+    },
+    split: { type: 'string', default: 'validation' },
     tsx: { type: 'boolean', default: false },
   },
 });
@@ -28,26 +37,60 @@ const rounds = Number(values.rounds);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 
-/** ~2 KB chat request: a system prompt, a short history and a user turn with ordinary prose. */
-function chatBody(): string {
-  const prose =
-    'Our support team answers questions about routers, firmware updates and billing. Please be concise, ' +
-    'friendly and accurate, and link to the documentation when it helps the customer solve the issue. ';
-  const body = {
-    model: 'fake-model',
-    messages: [
-      { role: 'system', content: prose.repeat(5) },
-      { role: 'user', content: 'My router keeps dropping the connection every evening.' },
-      { role: 'assistant', content: 'Sorry to hear that. Which model is it, and which firmware version?' },
-      {
-        role: 'user',
-        content: `It is the AX3000 on firmware 2.1.4. ${prose.repeat(4)} What should I try first?`,
-      },
-    ],
-    temperature: 0.2,
-    max_tokens: 256,
+const PROSE =
+  'Our support team answers questions about routers, firmware updates and billing. Please be concise, ' +
+  'friendly and accurate, and link to the documentation when it helps the customer solve the issue. ';
+const REPLY = 'Thanks, that helps. Let me look into it and come back with the next step.';
+
+/** A chat request: a system prompt, then the user turns with a reply after each but the last. */
+function chatBody(userTurns: string[]): string {
+  const messages = [{ role: 'system', content: PROSE.repeat(5) }];
+  userTurns.forEach((content, i) => {
+    if (i > 0) messages.push({ role: 'assistant', content: REPLY });
+    messages.push({ role: 'user', content });
+  });
+  return JSON.stringify({ model: 'fake-model', messages, temperature: 0.2, max_tokens: 256 });
+}
+
+/** Request bodies in the order they are sent; every target and phase draws from the one sequence. */
+interface Workload {
+  next(): string;
+  /** The bodies' median size. */
+  bodyBytes: number;
+}
+
+/** Turns per conversation in `--prompts chat`: request k of a conversation carries its k user turns. */
+const CONVERSATION_TURNS = 4;
+
+/**
+ * `fixed`: one ~2 KB request with ordinary prose, every time (caches keyed by text always hit).
+ * `chat`: conversations of CONVERSATION_TURNS user turns, each turn a benign row of the dataset's split, so
+ * the classifier sees the spread of real prompts (the few that reach its second stage included). As a chat
+ * client does, request k of a conversation repeats the system prompt and the k - 1 earlier turns; every new
+ * turn ends with a reference number no other request has, so it is new to the guard even when the load has
+ * gone through all rows.
+ */
+function workload(): Workload {
+  if (values.prompts === 'fixed') {
+    const body = chatBody([
+      'My router keeps dropping the connection every evening.',
+      `It is the AX3000 on firmware 2.1.4. ${PROSE.repeat(4)} What should I try first?`,
+    ]);
+    return { next: () => body, bodyBytes: Buffer.byteLength(body) };
+  }
+  if (values.prompts !== 'chat') throw new Error(`unknown --prompts ${values.prompts} (fixed or chat)`);
+  const rows = parseDataset(readFileSync(values.dataset, 'utf8'), { split: values.split })
+    .filter((r) => r.label === 'benign')
+    .map((r) => r.text);
+  if (rows.length === 0) throw new Error(`${values.dataset}: no benign rows in split ${values.split}`);
+  const turn = (n: number) => `${rows[n % rows.length]} (ref ${n})`;
+  const bodyAt = (n: number) => {
+    const first = n - (n % CONVERSATION_TURNS);
+    return chatBody(Array.from({ length: (n % CONVERSATION_TURNS) + 1 }, (_, i) => turn(first + i)));
   };
-  return JSON.stringify(body);
+  const sizes = Array.from({ length: 400 }, (_, n) => Buffer.byteLength(bodyAt(n))).sort((a, b) => a - b);
+  let sent = 0;
+  return { next: () => bodyAt(sent++), bodyBytes: sizes[sizes.length / 2]! };
 }
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -73,6 +116,7 @@ function serversEntry(): string[] {
   return [`${root}.cache/bench-guard/bench/guard/servers.js`];
 }
 const entry = serversEntry();
+const work = workload();
 
 /** Every server started; whatever ends this process (a server that fails to start included) ends them. */
 const started: ChildProcess[] = [];
@@ -124,18 +168,32 @@ async function cpuPerRequest<T extends { requests: number }>(
   return { result, cpuMsPerRequest: perRequest };
 }
 
-async function load(url: string, body: string, sample?: () => void) {
-  const timer = sample ? setInterval(sample, 250) : undefined;
+/**
+ * The workload's next bodies over all connections. Only the guard may answer non-2xx, and only for a prompt
+ * its policy blocks (a benign row it flags): those are counted, not failures.
+ */
+async function load(
+  url: string,
+  options: { sample?: () => void; mayBlock?: boolean; seconds?: number } = {},
+) {
+  const timer = options.sample ? setInterval(options.sample, 250) : undefined;
   const result = await autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body,
+    requests: [
+      {
+        setupRequest: (request) => {
+          request.body = work.next();
+          return request;
+        },
+      },
+    ],
     connections,
-    duration,
+    duration: options.seconds ?? duration,
   });
   clearInterval(timer);
-  if (result.non2xx > 0 || result.errors > 0)
+  if (result.errors > 0 || (result.non2xx > 0 && !options.mayBlock))
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return {
     rps: result.requests.average,
@@ -143,11 +201,19 @@ async function load(url: string, body: string, sample?: () => void) {
     p90: result.latency.p90,
     p99: result.latency.p99,
     requests: result.requests.total,
+    non2xx: result.non2xx,
   };
 }
 
-/** Sequential requests over one keep-alive connection, timed in microseconds: the added-latency figure. */
-async function sequential(url: string, body: string, n: number) {
+interface Timings {
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+}
+
+/** `n` sequential requests over one keep-alive connection, timed in microseconds: the added-latency figure. */
+async function sequential(url: string, n: number): Promise<Timings> {
   const { Pool } = await import('undici');
   const origin = new URL(url);
   const pool = new Pool(origin.origin, { connections: 1 });
@@ -158,7 +224,7 @@ async function sequential(url: string, body: string, n: number) {
       method: 'POST',
       path: origin.pathname,
       headers: { 'content-type': 'application/json' },
-      body,
+      body: work.next(),
     });
     await res.body.text();
     times.push(performance.now() - t);
@@ -166,7 +232,7 @@ async function sequential(url: string, body: string, n: number) {
   await pool.close();
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-  return { p50: at(0.5), p99: at(0.99) };
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), mean: times.reduce((a, b) => a + b, 0) / n };
 }
 
 const upstream = await start(['upstream']);
@@ -176,22 +242,12 @@ const guard = await start(
   values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [],
 );
 try {
-  const body = chatBody();
   const path = '/v1/chat/completions';
   const direct = `http://127.0.0.1:${upstream.port}${path}`;
   const guarded = `http://127.0.0.1:${guard.port}${path}`;
   const floored = `http://127.0.0.1:${floor.port}${path}`;
   // Warm-up: JIT, keep-alive pools, lazy scanner state; the model too, which every load goes through.
-  for (const url of [direct, guarded, floored]) {
-    await autocannon({
-      url,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      connections,
-      duration: 3,
-    });
-  }
+  for (const url of [direct, guarded, floored]) await load(url, { mayBlock: url === guarded, seconds: 3 });
   const idleRss = rssMiB(guard.child.pid!);
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   // Rounds of direct, guarded and floor load back to back: a burst of other work on the machine hits one
@@ -206,18 +262,21 @@ try {
   let peakRss = 0;
   for (let round = 0; round < rounds; round++) {
     const d = await cpuPerRequest({ upstream: upstream.child.pid!, loadGenerator: process.pid }, () =>
-      load(direct, body),
+      load(direct),
     );
     const g = await cpuPerRequest(
       { guard: guard.child.pid!, upstream: upstream.child.pid!, loadGenerator: process.pid },
       () =>
-        load(guarded, body, () => {
-          peakRss = Math.max(peakRss, rssMiB(guard.child.pid!));
+        load(guarded, {
+          mayBlock: true,
+          sample: () => {
+            peakRss = Math.max(peakRss, rssMiB(guard.child.pid!));
+          },
         }),
     );
     const f = await cpuPerRequest(
       { floor: floor.child.pid!, upstream: upstream.child.pid!, loadGenerator: process.pid },
-      () => load(floored, body),
+      () => load(floored),
     );
     runs.push({
       direct: d.result,
@@ -228,29 +287,28 @@ try {
   }
   const med = (pick: (r: (typeof runs)[number]) => number) => median(runs.map(pick));
   // Interleaved so machine noise hits all alike.
-  const seqDirect: { p50: number; p99: number }[] = [];
-  const seqGuard: { p50: number; p99: number }[] = [];
-  const seqFloor: { p50: number; p99: number }[] = [];
+  const seqRuns = { direct: [] as Timings[], guard: [] as Timings[], floor: [] as Timings[] };
   for (let round = 0; round < 5; round++) {
-    seqDirect.push(await sequential(direct, body, 500));
-    seqGuard.push(await sequential(guarded, body, 500));
-    seqFloor.push(await sequential(floored, body, 500));
+    seqRuns.direct.push(await sequential(direct, 500));
+    seqRuns.guard.push(await sequential(guarded, 500));
+    seqRuns.floor.push(await sequential(floored, 500));
   }
-  const seq = {
-    directP50Ms: median(seqDirect.map((r) => r.p50)),
-    directP99Ms: median(seqDirect.map((r) => r.p99)),
-    guardP50Ms: median(seqGuard.map((r) => r.p50)),
-    guardP99Ms: median(seqGuard.map((r) => r.p99)),
-    floorP50Ms: median(seqFloor.map((r) => r.p50)),
-    floorP99Ms: median(seqFloor.map((r) => r.p99)),
-  };
+  /** e.g. guardP99Ms: the median over rounds of each round's p99 through the guard. */
+  const seq: Record<string, number> = {};
+  for (const [target, timings] of Object.entries(seqRuns))
+    for (const figure of ['p50', 'p90', 'p99', 'mean'] as const)
+      seq[`${target}${figure[0]!.toUpperCase()}${figure.slice(1)}Ms`] = median(timings.map((t) => t[figure]));
+  const added = (target: string, figure: string) => seq[`${target}${figure}Ms`]! - seq[`direct${figure}Ms`]!;
   const report = {
     sequential: {
       ...seq,
-      addedP50Ms: seq.guardP50Ms - seq.directP50Ms,
-      addedP99Ms: seq.guardP99Ms - seq.directP99Ms,
+      addedP50Ms: added('guard', 'P50'),
+      addedP90Ms: added('guard', 'P90'),
+      addedP99Ms: added('guard', 'P99'),
+      addedMeanMs: added('guard', 'Mean'),
     },
-    bodyBytes: Buffer.byteLength(body),
+    prompts: values.prompts,
+    bodyBytes: work.bodyBytes,
     policy: values.policy,
     runtime: values.tsx ? 'tsx' : 'tsc build',
     node: process.version,
@@ -265,6 +323,8 @@ try {
       floor: med((r) => r.floor.rps),
     },
     throughputRatio: med((r) => r.guard.rps / r.direct.rps),
+    /** Requests the guard's policy blocked under load (benign rows it flags), over all rounds. */
+    guardBlocked: runs.reduce((n, r) => n + r.guard.non2xx, 0),
     floorThroughputRatio: med((r) => r.floor.rps / r.direct.rps),
     cpuMsPerRequest: {
       guard: med((r) => r.cpu.guarded!.guard!),
@@ -272,10 +332,7 @@ try {
       upstream: med((r) => r.cpu.direct!.upstream!),
       guardOverFloor: med((r) => r.cpu.guarded!.guard! / r.cpu.floor!.floor!),
     },
-    floorAdded: {
-      p50Ms: seq.floorP50Ms - seq.directP50Ms,
-      p99Ms: seq.floorP99Ms - seq.directP99Ms,
-    },
+    floorAdded: { p50Ms: added('floor', 'P50'), p99Ms: added('floor', 'P99') },
     guardRssMiB: { idle: Math.round(idleRss), peakUnderLoad: Math.round(peakRss) },
     perRound: runs,
   };

@@ -1,8 +1,9 @@
 /**
- * Child process for the guard benchmark: `upstream` starts the fake model, `guard PORT [rules|default]` a
- * guard in front of it with the rule policy (policy.ts) or the shipped default policy without its
- * classifier, `floor PORT` the least a Node proxy can do (see METHOD.md). Prints `ready <port>` on
- * stdout once listening. run.ts starts it compiled with tsc (as the guard image runs), or under tsx.
+ * Child process for the guard benchmark: `upstream` starts the fake model, `guard PORT [rules|default|shipped]`
+ * a guard in front of it with the rule policy (policy.ts), the shipped default policy without its classifier,
+ * or the shipped default policy as it is (classifier cascade in its worker thread), `floor PORT` the least a
+ * Node proxy can do (see METHOD.md). Prints `ready <port>` on stdout once listening. run.ts starts it
+ * compiled with tsc (as the guard image runs), or under tsx.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Pool } from 'undici';
+import { parseDocument } from 'yaml';
 import { createLogger } from '../../shared/logging.ts';
 import { startGuard } from '../../sidecar/main.ts';
 import { pipelineDeps } from '../../sidecar/server/pipeline-deps.ts';
@@ -20,18 +22,24 @@ import { BENCH_POLICY } from './policy.ts';
 const [mode, upstreamPort, policyName = 'rules'] = process.argv.slice(2);
 
 /**
- * The policy the guard runs. `default` is policies/default.yaml with the classifier switched off: the
- * model's cost is measured on its own (bench/classifier), and this keeps every other scanner it names.
+ * The policy the guard runs. `default` is policies/default.yaml with the classifier switched off (the rule
+ * scanners' share; the model's own cost is bench/classifier's); `shipped` is that file as it is.
  */
 function benchPolicy(): string {
   if (policyName === 'rules') return BENCH_POLICY;
-  if (policyName !== 'default') throw new Error(`unknown policy ${policyName} (rules or default)`);
+  if (policyName !== 'default' && policyName !== 'shipped')
+    throw new Error(`unknown policy ${policyName} (rules, default or shipped)`);
   // The repository root: run.ts says where it is, since the compiled copy lives under .cache/.
   const root = process.env.BULWARK_BENCH_ROOT ?? new URL('../../', import.meta.url).pathname;
   const text = readFileSync(join(root, 'policies/default.yaml'), 'utf8');
-  const off = text.replace('classifier: {}', 'classifier: { enabled: false }');
-  if (off === text) throw new Error('policies/default.yaml no longer has `classifier: {}` to switch off');
-  return off;
+  if (policyName === 'shipped') return text;
+  const doc = parseDocument(text);
+  const input = doc.getIn(['spec', 'input']) as { items: { get(key: string): unknown }[] } | undefined;
+  const at = input?.items.findIndex((entry) => entry.get('type') === 'promptInjection') ?? -1;
+  if (at < 0 || !doc.hasIn(['spec', 'input', at, 'params', 'classifier']))
+    throw new Error('policies/default.yaml has no promptInjection classifier to switch off');
+  doc.setIn(['spec', 'input', at, 'params', 'classifier'], { enabled: false });
+  return doc.toString();
 }
 if (mode === 'upstream') {
   // Not recording requests: the fake model's memory must not grow over the run (it would tax later runs).
