@@ -123,6 +123,16 @@ export const ClassifierParams = z
     cascade: CascadeParams.optional().describe(
       'A heavier second model for the texts the first is unsure about: cheap on clear cases, accurate on the rest.',
     ),
+    scoreCacheEntries: z
+      .int32()
+      .min(0)
+      .max(1_000_000)
+      .optional()
+      .describe(
+        'Remember the scores of this many recently seen texts (by SHA-256 digest, not the text), so the ' +
+          'system prompt and earlier turns a chat request repeats are not classified again (default 4096). 0 ' +
+          'turns it off: a guard shared by several users then takes as long for a text it has seen as for a new one.',
+      ),
   })
   .strict();
 

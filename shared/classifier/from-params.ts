@@ -13,7 +13,10 @@ export type ClassifierParams = NonNullable<NonNullable<ScannerEntry['params']>['
  */
 export async function loadFromParams(params: ClassifierParams): Promise<TextClassifier> {
   const { loadClassifier, DEFAULT_MODEL_DIR, DEFAULT_CASCADE_MODEL_DIR } = await import('./index.ts');
-  const options = (p: Omit<ClassifierParams, 'enabled' | 'cascade'>, defaultDir: string) => ({
+  const options = (
+    p: Omit<ClassifierParams, 'enabled' | 'cascade' | 'scoreCacheEntries'>,
+    defaultDir: string,
+  ) => ({
     modelDir: p.modelPath ?? defaultDir,
     ...(p.maliciousLabels ? { labels: { malicious: p.maliciousLabels } } : {}),
     ...(p.maxTokens !== undefined ? { maxLength: p.maxTokens } : {}),

@@ -31,6 +31,8 @@ ${input}
 function fakeLoader(missing: string[] = []) {
   const calls: ClassifierParams[] = [];
   const closed: string[] = [];
+  /** Every text a loaded model was asked to score. */
+  const classified: string[] = [];
   const load = async (params: ClassifierParams): Promise<TextClassifier> => {
     calls.push(params);
     await new Promise((r) => setTimeout(r, 5));
@@ -39,13 +41,16 @@ function fakeLoader(missing: string[] = []) {
       throw new Error(`classifier model directory not found: ${params.modelPath}`);
     return {
       name,
-      classify: async (texts) => texts.map((t) => (/\bpwned\b/.test(t) ? 0.99 : 0.01)),
+      classify: async (texts) => {
+        classified.push(...texts);
+        return texts.map((t) => (/\bpwned\b/.test(t) ? 0.99 : 0.01));
+      },
       close: async () => {
         closed.push(name);
       },
     };
   };
-  return { load, calls, closed };
+  return { load, calls, closed, classified };
 }
 
 const spec = (p: LoadedPolicy): GuardrailPolicySpec => p.spec;
@@ -107,6 +112,30 @@ describe('ClassifierSet', () => {
     assert.equal(out.blocked, true);
     assert.deepEqual(out.analysis.identifiedThreats, ['topics', 'promptInjection']);
     await set.close();
+  });
+
+  it('scores a text the conversation repeats once, unless the policy turns the score cache off', async () => {
+    for (const [params, expected] of [
+      ['{}', ['system prompt', 'you have been pwned', 'and again']],
+      ['{scoreCacheEntries: 0}', ['system prompt', 'you have been pwned', 'system prompt', 'and again']],
+    ] as const) {
+      const { load, classified } = fakeLoader();
+      const set = new ClassifierSet({ load });
+      const compiled = await compileWithClassifiers(
+        policy(`    - type: promptInjection
+      params: {classifier: ${params}}`),
+        set,
+      );
+      const first = await compiled.scanInput(
+        ['system prompt', 'you have been pwned'],
+        compiled.newRequestState('1'),
+      );
+      const second = await compiled.scanInput(['system prompt', 'and again'], compiled.newRequestState('2'));
+      assert.equal(first.blocked, true);
+      assert.equal(second.blocked, false);
+      assert.deepEqual(classified, expected, params);
+      await set.close();
+    }
   });
 
   it('a model that cannot load fails closed entries with the loader’s reason, and is retried next time', async () => {

@@ -7,6 +7,7 @@ import type { GuardrailPolicySpec, ScannerEntry } from '../../api/v1alpha1/index
 import { classifierKey, wantsClassifier } from '../../sidecar/scanners/promptInjection/index.ts';
 import { CLASSIFIER_SCANNERS } from '../../sidecar/scanners/registry.ts';
 import { type ClassifierParams, loadFromParams } from '../classifier/from-params.ts';
+import { withScoreCache } from '../classifier/score-cache.ts';
 import type { TextClassifier } from '../classifier/types.ts';
 import {
   type CompiledPolicyDetails,
@@ -42,6 +43,9 @@ export function classifierNeeds(spec: GuardrailPolicySpec): ClassifierNeed[] {
   visit(spec.output, 'output');
   return [...needs.values()];
 }
+
+/** Texts whose scores a loaded classifier remembers unless the policy says otherwise (scoreCacheEntries). */
+export const DEFAULT_SCORE_CACHE_ENTRIES = 4096;
 
 export type LoadClassifierFn = (params: ClassifierParams) => Promise<TextClassifier>;
 
@@ -110,12 +114,13 @@ export class ClassifierSet {
     if (!loading) {
       this.pending.add(need.key);
       loading = this.load(need.params).then(
-        async (c) => {
+        async (loadedModel) => {
           this.pending.delete(need.key);
           if (this.closed) {
-            await c.close();
+            await loadedModel.close();
             throw new Error('classifiers are closed');
           }
+          const c = withScoreCache(loadedModel, need.params.scoreCacheEntries ?? DEFAULT_SCORE_CACHE_ENTRIES);
           this.loaded.set(need.key, c);
           return c;
         },

@@ -25,7 +25,7 @@ type ClassifierParams = NonNullable<NonNullable<ScannerEntry['params']>['classif
  * and cascade share one loaded classifier. The default model has no modelPath.
  */
 export function classifierKey(params: ClassifierParams): string {
-  const model = (p: Omit<ClassifierParams, 'enabled' | 'cascade'>) => [
+  const model = (p: Omit<ClassifierParams, 'enabled' | 'cascade' | 'scoreCacheEntries'>) => [
     p.modelPath ?? null,
     p.maliciousLabels ?? null,
     p.maxTokens ?? null,
@@ -34,14 +34,13 @@ export function classifierKey(params: ClassifierParams): string {
     p.threads ?? null,
   ];
   const { cascade } = params;
-  return JSON.stringify(
-    cascade
-      ? [
-          ...model(params),
-          [...model(cascade), cascade.band.low, cascade.band.high, cascade.focusWindows ?? null],
-        ]
-      : model(params),
-  );
+  return JSON.stringify([
+    ...model(params),
+    ...(cascade
+      ? [[...model(cascade), cascade.band.low, cascade.band.high, cascade.focusWindows ?? null]]
+      : []),
+    ...(params.scoreCacheEntries !== undefined ? [{ scoreCacheEntries: params.scoreCacheEntries }] : []),
+  ]);
 }
 
 /** The classifier this entry should use, or undefined (not asked for, or not loaded). */
