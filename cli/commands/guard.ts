@@ -174,7 +174,7 @@ const guard: Command = {
     });
     let running: Awaited<ReturnType<typeof startGuard>>;
     try {
-      running = await startGuard(config, { ...(await pipelineDeps(logger)), logger });
+      running = await startGuard(config, { ...(await pipelineDeps(logger, { role: config.role })), logger });
     } catch (err) {
       logger.error('guard failed to start', { 'error.message': (err as Error).message });
       return 1;

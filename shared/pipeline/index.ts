@@ -73,15 +73,23 @@ export function policyWantsClassifier(spec: GuardrailPolicySpec): boolean {
 }
 
 /**
- * The same spec with the classifier switched off in every entry: for measuring the heuristics alone, or
- * evaluating where no model is available. Never used by the guard itself.
+ * The same spec with the classifier switched off in every entry of `directions` (default both): for
+ * measuring the heuristics alone, evaluating where no model is available, or the output check, which
+ * never runs the input entries and so need not load their models.
  */
-export function withoutClassifier(spec: GuardrailPolicySpec): GuardrailPolicySpec {
+export function withoutClassifier(
+  spec: GuardrailPolicySpec,
+  directions: readonly Direction[] = ['input', 'output'],
+): GuardrailPolicySpec {
   const off = <E extends ScannerEntry>(e: E): E =>
     e.params?.classifier
       ? { ...e, params: { ...e.params, classifier: { ...e.params.classifier, enabled: false } } }
       : e;
-  return { ...spec, input: spec.input.map(off), output: spec.output.map(off) };
+  return {
+    ...spec,
+    input: directions.includes('input') ? spec.input.map(off) : spec.input,
+    output: directions.includes('output') ? spec.output.map(off) : spec.output,
+  };
 }
 
 function compileEntry(

@@ -1,7 +1,12 @@
 import { loadInWorker } from '../../shared/classifier/in-worker.ts';
 import type { Logger } from '../../shared/logging.ts';
 import { ClassifierSet, compileWithClassifiers } from '../../shared/pipeline/classifiers.ts';
-import { type ChatMessage, canaryInstruction, injectCanary } from '../../shared/pipeline/index.ts';
+import {
+  type ChatMessage,
+  canaryInstruction,
+  injectCanary,
+  withoutClassifier,
+} from '../../shared/pipeline/index.ts';
 import type { CompiledPolicy } from '../../shared/pipeline/types.ts';
 import type { LoadedPolicy } from '../../shared/policy/index.ts';
 import type { RequestState } from '../scanners/types.ts';
@@ -33,6 +38,11 @@ export function injectRequestCanary(
 export interface PipelineDepsOptions {
   /** Where loaded classifiers live; tests pass one with their own loader. */
   classifiers?: ClassifierSet;
+  /**
+   * `output`: the output check, which never scans input (the guard in front has), so it loads only the
+   * output entries' models; the input entries' models would double the container's memory for nothing.
+   */
+  role?: 'input' | 'output';
 }
 
 /**
@@ -49,7 +59,10 @@ export function pipelineDeps(logger: Logger, options: PipelineDepsOptions = {}) 
     options.classifiers ?? new ClassifierSet({ load: (params) => loadInWorker(params, { onStop }) });
   return {
     async compile(policy: LoadedPolicy): Promise<CompiledPolicy> {
-      const compiled = await compileWithClassifiers(policy, classifiers);
+      const compiled = await compileWithClassifiers(
+        options.role === 'output' ? { ...policy, spec: withoutClassifier(policy.spec, ['input']) } : policy,
+        classifiers,
+      );
       for (const warning of compiled.warnings)
         logger.warn('policy warning', { 'bulwark.policy.warning': warning });
       // Compiled means in force (or identical to the policy in force): the guard swaps on success.

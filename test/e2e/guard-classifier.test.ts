@@ -169,6 +169,21 @@ describe('guard start-up and reload with a classifier that cannot be loaded', ()
     );
   });
 
+  test('the output check does not load the input entries’ models: it never scans input', async () => {
+    const h = await startHarness(
+      upstream.url,
+      { role: 'output' },
+      pipelineDeps(createLogger({ service: 'test', level: 'error' }), { role: 'output' }),
+      policyWithModel('/nonexistent/bulwark-model'),
+    );
+    try {
+      const res = await fetch(`http://127.0.0.1:${h.guard.adminPort}/readyz?verbose`);
+      assert.match(await res.text(), /\[\+\]classifier: not used by the policy/);
+    } finally {
+      await h.guard.close();
+    }
+  });
+
   test('failMode open on the entry starts on the rules alone, with a warning', async () => {
     const h = await startHarness(upstream.url, {}, quietDeps(), policyWithModel('/nonexistent/m', 'open'));
     try {
