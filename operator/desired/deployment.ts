@@ -25,9 +25,24 @@ import { childMeta, commonLabels, InvalidSpecError, names, selectorLabels } from
 import { type GeneratedProfiles, generatedProfiles } from './securityprofiles.ts';
 import type { KubeObject, OperatorConfig, ResolvedInputs } from './types.ts';
 
-/** Used when `spec.guard.resources` / `spec.outputCheck.resources` are unset: Node plus the ONNX classifier. */
+/**
+ * Used when `spec.guard.resources` is unset: Node plus the default policy's classifier cascade and its
+ * worker. bench/guard measured the guard at 253-261 MiB RSS idle after warm-up and 257-268 MiB at peak
+ * under load (RESULTS.md, 2026-12-06); the request leaves room above that so the scheduler does not
+ * place it on memory it lacks.
+ */
 export const DEFAULT_GUARD_RESOURCES: V1ResourceRequirements = {
-  requests: { cpu: '250m', memory: '256Mi' },
+  requests: { cpu: '250m', memory: '320Mi' },
+  limits: { memory: '1Gi' },
+};
+
+/**
+ * Used when `spec.outputCheck.resources` is unset. The output check loads only output entries' models
+ * (none in the default policy): about 130 MiB idle. The limit leaves room for a policy with an output
+ * classifier and for buffered responses.
+ */
+export const DEFAULT_OUTPUT_CHECK_RESOURCES: V1ResourceRequirements = {
+  requests: { cpu: '250m', memory: '192Mi' },
   limits: { memory: '1Gi' },
 };
 
@@ -251,7 +266,7 @@ function outputCheckContainer(llm: LlmDeployment, image: string, profiles: Gener
     ],
     resources: llm.spec.outputCheck.resources
       ? resourceRequirements(llm.spec.outputCheck.resources)
-      : structuredClone(DEFAULT_GUARD_RESOURCES),
+      : structuredClone(DEFAULT_OUTPUT_CHECK_RESOURCES),
     ...guardProbes(GuardPort.outputCheckAdmin),
     securityContext: containerSecurityContext(profiles),
     volumeMounts: [policyMount(), { name: VolumeName.outputCheckTmp, mountPath: '/tmp' }],

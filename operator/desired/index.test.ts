@@ -21,6 +21,8 @@ import {
 import {
   buildDesiredState,
   buildPolicyConfigMap,
+  DEFAULT_GUARD_RESOURCES,
+  DEFAULT_OUTPUT_CHECK_RESOURCES,
   InvalidSpecError,
   type KubeObject,
   names,
@@ -179,6 +181,19 @@ describe('Deployment', () => {
     assert.equal(oc.upstreamHealthPath, '/health');
     assert.deepEqual(oc.listen, { host: '127.0.0.1', port: 8081 });
     assert.deepEqual(oc.adminListen, { host: '0.0.0.0', port: 9091 });
+  });
+
+  test('guard and output check get their own default resources when the spec sets none', () => {
+    const llm = sampleLlm((spec) => {
+      delete spec.guard.resources;
+      spec.outputCheck = { enabled: true };
+    });
+    const objects = state({ llm, config: testConfig });
+    assert.deepEqual(container(objects, 'guard')!.resources, DEFAULT_GUARD_RESOURCES);
+    assert.deepEqual(container(objects, 'output-check')!.resources, DEFAULT_OUTPUT_CHECK_RESOURCES);
+    // The output check loads no input model, the guard the whole cascade.
+    assert.equal(DEFAULT_OUTPUT_CHECK_RESOURCES.requests!.memory, '192Mi');
+    assert.equal(DEFAULT_GUARD_RESOURCES.requests!.memory, '320Mi');
   });
 
   test('without the output check the guard talks to the model and scans responses itself', () => {

@@ -17,7 +17,12 @@ import type { Builder, KubeObject, OperatorConfig, ResolvedInputs } from './type
 
 export { guardAppArmorProfile } from './apparmor.ts';
 export { buildPolicyConfigMap, policyConfigMapName, renderPolicyFile } from './configmap-policy.ts';
-export { buildDeployment, buildPodTemplate, DEFAULT_GUARD_RESOURCES } from './deployment.ts';
+export {
+  buildDeployment,
+  buildPodTemplate,
+  DEFAULT_GUARD_RESOURCES,
+  DEFAULT_OUTPUT_CHECK_RESOURCES,
+} from './deployment.ts';
 export { buildHorizontalPodAutoscaler } from './hpa.ts';
 export { InvalidSpecError, names } from './meta.ts';
 export { buildNetworkPolicy, DNS_EGRESS_RULE } from './networkpolicy.ts';
