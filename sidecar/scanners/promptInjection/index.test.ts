@@ -171,7 +171,7 @@ describe('promptInjection scanner', () => {
 });
 
 describe('classifierKey', () => {
-  it('tells apart entries whose cascades differ only in band or focus windows', () => {
+  it('tells apart entries whose cascades differ only in band or focus windows, or in score cache size', () => {
     const band = { low: 0.15, high: 0.65 };
     const keys = [
       classifierKey({ enabled: true }),
@@ -179,6 +179,7 @@ describe('classifierKey', () => {
       classifierKey({ enabled: true, cascade: { band: { ...band, high: 0.7 } } }),
       classifierKey({ enabled: true, cascade: { band, focusWindows: 2 } }),
       classifierKey({ enabled: true, cascade: { band, focusWindows: 3 } }),
+      classifierKey({ enabled: true, cascade: { band, focusWindows: 3 }, scoreCacheEntries: 0 }),
     ];
     assert.equal(new Set(keys).size, keys.length);
   });
