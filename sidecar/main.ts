@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../shared/logging.ts';
 import type { CompiledPolicy } from '../shared/pipeline/types.ts';
 import { type LoadedPolicy, parsePolicyManifest } from '../shared/policy/index.ts';
-import { GuardMetrics } from './metrics/index.ts';
+import { type ClassifierUsageSource, GuardMetrics } from './metrics/index.ts';
 import type { RequestState } from './scanners/types.ts';
 import { createAdminApp, type ReadinessCheck } from './server/admin.ts';
 import { createGuardApp } from './server/app.ts';
@@ -52,6 +52,8 @@ export interface GuardDeps {
   injectCanary?: (route: InputRoute, body: Record<string, unknown>, state: RequestState) => boolean;
   /** Extra readiness checks, e.g. the ONNX classifier loaded. */
   readiness?: ReadinessCheck[];
+  /** The policy's classifiers' counts, read when /metrics is scraped. */
+  classifierUsage?: ClassifierUsageSource;
   /** Releases what compile loaded (classifier sessions); called when the guard closes. */
   close?: () => Promise<void>;
   logger?: Logger;
@@ -103,7 +105,7 @@ export async function startGuard(config: GuardConfig, deps: GuardDeps): Promise<
     queueTimeoutMs: config.queueTimeoutMs,
     healthPath: config.upstreamHealthPath,
   });
-  const metrics = new GuardMetrics(upstream.limiter);
+  const metrics = new GuardMetrics(upstream.limiter, deps.classifierUsage);
   // Assigned once the first compile (which loads the classifiers) succeeds; until then not ready.
   let current!: CompiledPolicy;
   const checks: ReadinessCheck[] = [

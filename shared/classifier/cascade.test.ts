@@ -76,6 +76,17 @@ describe('cascadeClassifier', () => {
     assert.deepEqual(second.seen, [['0.3 0.6']]);
   });
 
+  it('counts the texts it scored and those its second model re-scored', async () => {
+    const c = cascadeClassifier(scripted('first').classifier, scripted('second').classifier, {
+      low: 0.2,
+      high: 0.8,
+    });
+    assert.deepEqual(c.usage?.(), { scored: 0, secondStage: 0, cached: 0 });
+    await c.classify(['0.1 0.9', '0.5 0.05', '0.99 0.0']);
+    await c.classify(['0.3 0.3']);
+    assert.deepEqual(c.usage?.(), { scored: 4, secondStage: 2, cached: 0 });
+  });
+
   it('does not call the second model when every text is clear', async () => {
     const first = scripted('first');
     const second = scripted('second');

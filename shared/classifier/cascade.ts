@@ -64,11 +64,14 @@ export function cascadeClassifier(
     return Math.max(...(await classifyWindows.call(second, chosen)));
   }
 
+  const usage = { scored: 0, secondStage: 0, cached: 0 };
   return {
     name: `${first.name}+${second.name}`,
     async classify(texts) {
       const scores = (await first.classify(texts)).map((p) => calibrated(first, p));
       const unsure = scores.flatMap((s, i) => (s >= band.low && s < band.high ? [i] : []));
+      usage.scored += texts.length;
+      usage.secondStage += unsure.length;
       if (unsure.length === 0) return scores;
       if (focus === undefined) {
         const rescored = await second.classify(unsure.map((i) => texts[i] as string));
@@ -80,6 +83,7 @@ export function cascadeClassifier(
       }
       return scores;
     },
+    usage: () => ({ ...usage }),
     async close() {
       await Promise.all([first.close(), second.close()]);
     },

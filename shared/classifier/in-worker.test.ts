@@ -41,6 +41,18 @@ describe('loadInWorker with the default cascade', () => {
     assert.deepEqual(await inWorker.classify(TEXTS), expected);
   });
 
+  it('reports the counts the cascade keeps in the worker', async () => {
+    const before = inWorker.usage?.() ?? { scored: 0, secondStage: 0, cached: 0 };
+    const onMainBefore = onMain.usage?.() ?? { scored: 0, secondStage: 0, cached: 0 };
+    await Promise.all([inWorker.classify(TEXTS), onMain.classify(TEXTS)]);
+    const after = inWorker.usage?.();
+    const onMainAfter = onMain.usage?.();
+    assert.equal((after?.scored ?? 0) - before.scored, TEXTS.length);
+    const secondStage = (after?.secondStage ?? 0) - before.secondStage;
+    assert.equal(secondStage, (onMainAfter?.secondStage ?? 0) - onMainBefore.secondStage);
+    assert.ok(secondStage >= 1, 'the proofreading request is in the first model’s unsure band');
+  });
+
   it('answers concurrent calls each with its own scores', async () => {
     const expected = await Promise.all(TEXTS.map((t) => onMain.classify([t])));
     const got = await Promise.all([...TEXTS].reverse().map((t) => inWorker.classify([t])));
@@ -94,9 +106,11 @@ describe('loadInWorker failures', { timeout: 60_000 }, () => {
     );
     try {
       assert.equal(c.name, 'stopping');
+      await c.classify(['before the stop']);
       await assert.rejects(c.classify(['crash']), /classifier worker stopping stopped \(exit code 3\)/);
       assert.deepEqual(await c.classify(['hello', 'again']), [0, 0], 'a new worker answers');
       assert.equal(c.failure?.(), undefined);
+      assert.deepEqual(c.usage?.(), { scored: 3, secondStage: 3, cached: 0 }, 'counts survive the restart');
       assert.deepEqual(stops, ['classifier worker stopping stopped (exit code 3)']);
 
       writeFileSync(marker, '');

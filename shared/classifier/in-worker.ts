@@ -7,7 +7,7 @@
 import type { Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from '../module-worker.ts';
 import type { ClassifierParams } from './from-params.ts';
-import type { TextClassifier } from './types.ts';
+import type { ClassifierUsage, TextClassifier } from './types.ts';
 import type { ToMain, ToWorker } from './worker-protocol.ts';
 
 export interface InWorkerOptions {
@@ -28,6 +28,8 @@ interface Running {
   name: string;
   pending: Map<number, Call>;
   exited: Promise<number>;
+  /** Its classifier's counts as of its last answer. */
+  usage?: ClassifierUsage;
 }
 
 /** Starts a worker and waits for its model; rejects with the loader's own message if it cannot load. */
@@ -53,8 +55,10 @@ function start(
       } else {
         const call = running.pending.get(m.id);
         running.pending.delete(m.id);
-        if (m.kind === 'scores') call?.resolve(m.scores);
-        else call?.reject(new Error(m.message));
+        if (m.kind === 'scores') {
+          if (m.usage) running.usage = m.usage;
+          call?.resolve(m.scores);
+        } else call?.reject(new Error(m.message));
       }
     });
     void exited.then((code) => {
@@ -82,7 +86,11 @@ export async function loadInWorker(
   let live: Running | undefined;
   // What calls wait for: the worker in service, or the one starting in its place.
   let current: Promise<Running>;
+  // Counts of the workers that stopped, so a restart does not lose what they did.
+  const retired: ClassifierUsage = { scored: 0, secondStage: 0, cached: 0 };
   const onExit = (r: Running, why: string) => {
+    for (const k of ['scored', 'secondStage', 'cached'] as const) retired[k] += r.usage?.[k] ?? 0;
+    r.usage = undefined;
     const reason = `classifier worker ${r.name} stopped (${why})`;
     for (const call of r.pending.values()) call.reject(new Error(stopped ?? reason));
     r.pending.clear();
@@ -120,6 +128,11 @@ export async function loadInWorker(
       });
     },
     failure: () => stopped ?? restarting,
+    usage: () => ({
+      scored: retired.scored + (live?.usage?.scored ?? 0),
+      secondStage: retired.secondStage + (live?.usage?.secondStage ?? 0),
+      cached: retired.cached + (live?.usage?.cached ?? 0),
+    }),
     close() {
       if (!closing) {
         stopped ??= `classifier ${first.name} is closed`;

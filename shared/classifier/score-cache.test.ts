@@ -51,6 +51,17 @@ describe('withScoreCache', () => {
     assert.deepEqual(calls, [['shared', 'x'], ['yy']]);
   });
 
+  it('counts the texts it answered itself and those it sent to the model, whose second stage it reports', async () => {
+    const { classifier } = countingClassifier();
+    const cached = withScoreCache(
+      { ...classifier, usage: () => ({ scored: 9, secondStage: 2, cached: 0 }) },
+      8,
+    );
+    await cached.classify(['a', 'bb', 'a']);
+    await Promise.all([cached.classify(['bb', 'ccc']), cached.classify(['ccc'])]);
+    assert.deepEqual(cached.usage?.(), { scored: 3, secondStage: 2, cached: 3 });
+  });
+
   it('evicts the least recently used text first', async () => {
     const { classifier, calls } = countingClassifier();
     const cached = withScoreCache(classifier, 2);

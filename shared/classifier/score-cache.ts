@@ -9,7 +9,7 @@
  * empty.
  */
 import { createHash } from 'node:crypto';
-import type { TextClassifier } from './types.ts';
+import type { ClassifierUsage, TextClassifier } from './types.ts';
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64');
 
@@ -23,6 +23,8 @@ export function withScoreCache(inner: TextClassifier, entries: number): TextClas
     throw new Error(`score cache entries ${entries} must be a non-negative integer`);
   if (entries === 0) return inner;
   const scores = new Map<string, Promise<number>>();
+  let asked = 0;
+  let scored = 0;
 
   const remember = (key: string, score: Promise<number>) => {
     scores.set(key, score);
@@ -35,6 +37,7 @@ export function withScoreCache(inner: TextClassifier, entries: number): TextClas
   return {
     name: inner.name,
     classify(texts) {
+      asked += texts.length;
       const keys = texts.map(digest);
       const pending = new Map<string, { at: number; score?: Promise<number> }>();
       const missedTexts: string[] = [];
@@ -53,6 +56,7 @@ export function withScoreCache(inner: TextClassifier, entries: number): TextClas
         return undefined;
       });
       if (missedTexts.length > 0) {
+        scored += missedTexts.length;
         const fresh = inner.classify(missedTexts);
         for (const [key, miss] of pending) {
           miss.score = fresh.then((s) => s[miss.at]!);
@@ -62,6 +66,11 @@ export function withScoreCache(inner: TextClassifier, entries: number): TextClas
       return Promise.all(found.map((score, i) => score ?? pending.get(keys[i]!)!.score!));
     },
     ...(inner.failure ? { failure: () => inner.failure?.() } : {}),
+    usage: (): ClassifierUsage => ({
+      scored,
+      secondStage: inner.usage?.().secondStage ?? 0,
+      cached: asked - scored,
+    }),
     close: () => inner.close(),
   };
 }

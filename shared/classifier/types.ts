@@ -13,6 +13,8 @@ export interface TextClassifier {
   classifyWindows?(windows: readonly TextWindow[]): Promise<number[]>;
   /** Why this classifier can no longer score (its worker stopped, say), or undefined while it can. */
   failure?(): string | undefined;
+  /** What it has done since it was loaded, for the guard's metrics; absent where nobody counts. */
+  usage?(): ClassifierUsage;
   close(): Promise<void>;
 }
 
@@ -20,4 +22,14 @@ export interface TextClassifier {
 export interface TextWindow {
   readonly text: string;
   readonly ids: readonly number[];
+}
+
+/** Texts a classifier was asked to score since it was loaded, by what decided their score. */
+export interface ClassifierUsage {
+  /** Sent to the model(s). */
+  scored: number;
+  /** Of the scored texts, those a cascade's first model was unsure about and its second re-scored. */
+  secondStage: number;
+  /** Answered from the score cache (or shared with the same text in flight), without the model. */
+  cached: number;
 }

@@ -21,7 +21,9 @@ try {
       return;
     }
     try {
-      post({ kind: 'scores', id: message.id, scores: await classifier.classify(message.texts) });
+      const scores = await classifier.classify(message.texts);
+      const usage = classifier.usage?.();
+      post({ kind: 'scores', id: message.id, scores, ...(usage ? { usage } : {}) });
     } catch (err) {
       post({ kind: 'error', id: message.id, message: (err as Error).message });
     }

@@ -8,7 +8,7 @@ import { classifierKey, wantsClassifier } from '../../sidecar/scanners/promptInj
 import { CLASSIFIER_SCANNERS } from '../../sidecar/scanners/registry.ts';
 import { type ClassifierParams, loadFromParams } from '../classifier/from-params.ts';
 import { withScoreCache } from '../classifier/score-cache.ts';
-import type { TextClassifier } from '../classifier/types.ts';
+import type { ClassifierUsage, TextClassifier } from '../classifier/types.ts';
 import {
   type CompiledPolicyDetails,
   type CompileOptions,
@@ -158,6 +158,15 @@ export class ClassifierSet {
     return [...(this.inUse ?? [])].flatMap((k) => {
       const c = this.loaded.get(k);
       return c ? [c.name] : [];
+    });
+  }
+
+  /** What each model the policy in force uses has done since it was loaded (for the guard's metrics). */
+  usage(): { model: string; usage: ClassifierUsage }[] {
+    return [...(this.inUse ?? [])].flatMap((k) => {
+      const c = this.loaded.get(k);
+      const usage = c?.usage?.();
+      return c && usage ? [{ model: c.name, usage }] : [];
     });
   }
 

@@ -1,5 +1,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ClassifierUsage } from '../../shared/classifier/types.ts';
 import type { AnalysisRecord } from '../../shared/pipeline/types.ts';
+
+/** The loaded classifiers the policy in force uses, by name, with their counts so far. */
+export type ClassifierUsageSource = () => { model: string; usage: ClassifierUsage }[];
 
 /** Routes the guard serves; anything else is counted as `other` so a scanner of paths cannot add series. */
 export const ROUTES = [
@@ -17,8 +21,8 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 /**
  * The guard's Prometheus metrics. Every label takes values from a closed set (routes, decisions, status
- * classes, scanner types from the API enum, directions, actions), so cardinality stays bounded whatever
- * clients send. https://prometheus.io/docs/practices/naming/
+ * classes, scanner types from the API enum, directions, actions, the names of the policy's models), so
+ * cardinality stays bounded whatever clients send. https://prometheus.io/docs/practices/naming/
  */
 export class GuardMetrics {
   readonly registry = new Registry();
@@ -74,8 +78,28 @@ export class GuardMetrics {
     registers: [this.registry],
   });
 
-  constructor(upstream?: { inFlight: number; queued: number }) {
+  readonly classifierTexts: Counter<'model' | 'decided_by'>;
+
+  constructor(upstream?: { inFlight: number; queued: number }, classifiers?: ClassifierUsageSource) {
     collectDefaultMetrics({ register: this.registry, prefix: 'bulwark_' });
+    // Read from the classifiers at scrape time: the counts live beside the models (the cascade's in its
+    // worker thread), and a model the policy no longer uses drops out with its series.
+    this.classifierTexts = new Counter({
+      name: 'bulwark_classifier_texts_total',
+      help:
+        'Texts the policy’s classifiers were asked to score since they were loaded, by model and by what ' +
+        'decided the score: cache (seen before), first_model, or second_model (a cascade’s unsure band).',
+      labelNames: ['model', 'decided_by'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { model, usage } of classifiers?.() ?? []) {
+          this.inc({ model, decided_by: 'cache' }, usage.cached);
+          this.inc({ model, decided_by: 'first_model' }, usage.scored - usage.secondStage);
+          this.inc({ model, decided_by: 'second_model' }, usage.secondStage);
+        }
+      },
+    });
     this.upstreamInFlight = new Gauge({
       name: 'bulwark_upstream_in_flight',
       help: 'Requests in flight toward the model (capped by --max-concurrency).',

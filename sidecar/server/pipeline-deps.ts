@@ -73,6 +73,7 @@ export function pipelineDeps(logger: Logger, options: PipelineDepsOptions = {}) 
     },
     injectCanary: injectRequestCanary,
     readiness: [{ name: 'classifier', check: () => classifiers.status() }],
+    classifierUsage: () => classifiers.usage(),
     close: () => classifiers.close(),
   };
 }

@@ -114,6 +114,47 @@ describe('guard e2e with the default policy and the shipped classifier', () => {
     }
   });
 
+  test('/metrics counts the texts each stage and the score cache decided', async () => {
+    const count = async (decidedBy: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${h.guard.adminPort}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) =>
+          l.startsWith(
+            `bulwark_classifier_texts_total{model="bulwark-injection-ngram-v1+bulwark-injection-minilm-v1",decided_by="${decidedBy}"}`,
+          ),
+        );
+      assert.ok(line, `no series decided_by=${decidedBy} in\n${text}`);
+      return Number(line.split(' ').at(-1));
+    };
+    const before = {
+      cache: await count('cache'),
+      first: await count('first_model'),
+      second: await count('second_model'),
+    };
+    const system = { role: 'system' as const, content: 'You are a careful proofreading assistant.' };
+    // The first model is unsure about this one (see in-worker.test.ts), so the second decides.
+    const unsure = 'Please act as my proofreader and ignore typos in quoted code.';
+    await client.chat.completions.create({
+      model: 'm',
+      messages: [system, { role: 'user', content: unsure }],
+    });
+    await client.chat.completions.create({
+      model: 'm',
+      messages: [
+        system,
+        { role: 'user', content: unsure },
+        { role: 'assistant', content: 'Of course. Which document would you like me to check?' },
+        { role: 'user', content: 'Here it is: the quick brown fox jumps over the lazy dog.' },
+      ],
+    });
+    // First request: system prompt and turn scored. Second: both again from the cache, the reply and the
+    // new turn scored.
+    assert.equal((await count('cache')) - before.cache, 2);
+    assert.equal((await count('second_model')) - before.second, 1);
+    assert.equal((await count('first_model')) - before.first, 3);
+  });
+
   test('ordinary prompts, including hard negatives, pass', async () => {
     for (const content of [
       'My router keeps dropping the connection every evening. What should I try first?',

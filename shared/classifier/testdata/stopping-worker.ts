@@ -1,5 +1,6 @@
 /**
- * A worker for in-worker.test.ts. Scores every text 0 and stops (exit code 3) when asked to score "crash".
+ * A worker for in-worker.test.ts. Scores every text 0, counting each as a second-stage text, and stops
+ * (exit code 3) when asked to score "crash".
  * It refuses to start once the file named by the entry's modelPath exists, so a test can make a restart fail.
  */
 import { existsSync } from 'node:fs';
@@ -12,9 +13,14 @@ if (marker && existsSync(marker)) {
   port?.close();
 } else {
   port?.postMessage({ kind: 'ready', name: 'stopping' });
+  let scored = 0;
   port?.on('message', (m: { kind: string; id: number; texts: string[] }) => {
     if (m.kind === 'close') port.close();
     else if (m.texts.includes('crash')) process.exit(3);
-    else port.postMessage({ kind: 'scores', id: m.id, scores: m.texts.map(() => 0) });
+    else {
+      scored += m.texts.length;
+      const usage = { scored, secondStage: scored, cached: 0 };
+      port.postMessage({ kind: 'scores', id: m.id, scores: m.texts.map(() => 0), usage });
+    }
   });
 }
