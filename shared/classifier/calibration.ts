@@ -7,7 +7,7 @@ import type { TextClassifier } from './types.ts';
  * model and the heuristics. Without a stated threshold, p is used as is.
  */
 export function calibrated(classifier: TextClassifier, p: number): number {
-  const t = (classifier as { threshold?: unknown }).threshold;
+  const t = classifier.threshold;
   if (typeof t !== 'number' || !(t > 0 && t < 1)) return p;
   return p < t ? (0.5 * p) / t : 0.5 + (0.5 * (p - t)) / (1 - t);
 }

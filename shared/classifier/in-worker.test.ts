@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { calibrated } from './calibration.ts';
 import { type ClassifierParams, loadFromParams } from './from-params.ts';
 import { loadInWorker } from './in-worker.ts';
 import type { TextClassifier } from './types.ts';
@@ -59,6 +60,23 @@ describe('loadInWorker with the default cascade', () => {
     assert.deepEqual(got.reverse(), expected);
     assert.deepEqual(await inWorker.classify([]), []);
     assert.equal(inWorker.failure?.(), undefined);
+  });
+});
+
+describe('loadInWorker with one model', () => {
+  it('passes on the model’s own threshold, so scanners calibrate its scores as on the main thread', async () => {
+    const params: ClassifierParams = { enabled: true };
+    const [inWorker, onMain] = await Promise.all([loadInWorker(params), loadFromParams(params)]);
+    try {
+      assert.ok(onMain.threshold !== undefined && onMain.threshold > 0 && onMain.threshold < 1);
+      assert.equal(inWorker.threshold, onMain.threshold);
+      assert.deepEqual(
+        (await inWorker.classify(TEXTS)).map((p) => calibrated(inWorker, p)),
+        (await onMain.classify(TEXTS)).map((p) => calibrated(onMain, p)),
+      );
+    } finally {
+      await Promise.all([inWorker.close(), onMain.close()]);
+    }
   });
 });
 

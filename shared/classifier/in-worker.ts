@@ -26,6 +26,7 @@ interface Call {
 interface Running {
   worker: Worker;
   name: string;
+  threshold?: number;
   pending: Map<number, Call>;
   exited: Promise<number>;
   /** Its classifier's counts as of its last answer. */
@@ -49,6 +50,7 @@ function start(
     worker.on('message', (m: ToMain) => {
       if (m.kind === 'ready') {
         running.name = m.name;
+        if (m.threshold !== undefined) running.threshold = m.threshold;
         resolve(running);
       } else if (m.kind === 'failed') {
         reject(new Error(m.message));
@@ -117,6 +119,7 @@ export async function loadInWorker(
 
   return {
     name: first.name,
+    threshold: first.threshold,
     async classify(texts) {
       if (stopped !== undefined) throw new Error(stopped);
       if (texts.length === 0) return [];

@@ -96,10 +96,11 @@ describe('withScoreCache', () => {
     assert.throws(() => withScoreCache(classifier, -1), /non-negative integer/);
   });
 
-  it('passes failure() and close() through', async () => {
+  it('passes threshold, failure() and close() through', async () => {
     let closed = false;
     const inner: TextClassifier = {
       name: 'failing',
+      threshold: 0.27,
       classify: async (texts) => texts.map(() => 0),
       failure: () => 'worker could not start',
       close: async () => {
@@ -108,6 +109,7 @@ describe('withScoreCache', () => {
     };
     const cached = withScoreCache(inner, 8);
     assert.equal(cached.name, 'failing');
+    assert.equal(cached.threshold, 0.27);
     assert.equal(cached.failure?.(), 'worker could not start');
     await cached.close();
     assert.ok(closed);

@@ -36,6 +36,7 @@ export function withScoreCache(inner: TextClassifier, entries: number): TextClas
 
   return {
     name: inner.name,
+    threshold: inner.threshold,
     classify(texts) {
       asked += texts.length;
       const keys = texts.map(digest);

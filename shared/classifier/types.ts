@@ -1,6 +1,12 @@
 /** A text classifier scoring how likely each text is an attack. Implemented with onnxruntime-node. */
 export interface TextClassifier {
   readonly name: string;
+  /**
+   * The model's own operating threshold on its P(malicious), when it states one (config.json): calibrated()
+   * maps it to 0.5 on the scanners' scale. Anything that wraps a classifier must pass it on, or the
+   * scanners compare raw probabilities with thresholds meant for calibrated scores.
+   */
+  readonly threshold?: number | undefined;
   /** P(malicious) per text, the maximum over sliding windows of long texts. */
   classify(texts: readonly string[]): Promise<number[]>;
   /**

@@ -31,7 +31,8 @@ try {
   port.on('message', (message: ToWorker) => {
     queue = queue.then(() => handle(message));
   });
-  post({ kind: 'ready', name: classifier.name });
+  const { threshold } = classifier;
+  post({ kind: 'ready', name: classifier.name, ...(threshold !== undefined ? { threshold } : {}) });
 } catch (err) {
   post({ kind: 'failed', message: (err as Error).message });
   port.close();

@@ -12,7 +12,7 @@ import OpenAI, { BadRequestError } from 'openai';
 import { calibrated } from '../../shared/classifier/calibration.ts';
 import { DEFAULT_MODEL_DIR } from '../../shared/classifier/index.ts';
 import { createLogger } from '../../shared/logging.ts';
-import { loadFromParams } from '../../shared/pipeline/classifiers.ts';
+import { ClassifierSet, compileWithClassifiers, loadFromParams } from '../../shared/pipeline/classifiers.ts';
 import { compilePolicy, withoutClassifier } from '../../shared/pipeline/index.ts';
 import { parsePolicyManifest } from '../../shared/policy/index.ts';
 import { pipelineDeps } from '../../sidecar/server/pipeline-deps.ts';
@@ -167,6 +167,58 @@ describe('guard e2e with the default policy and the shipped classifier', () => {
       assert.equal(completion.choices[0]?.message.content, `Echo: ${content}`);
     }
   });
+});
+
+describe('the guard scores as `bulwark eval` does', () => {
+  const SINGLE_MODEL = `apiVersion: bulwark.dev/v1alpha1
+kind: GuardrailPolicy
+metadata:
+  name: single-model
+spec:
+  input:
+    - type: promptInjection
+      action: flag
+      params:
+        classifier: {}
+`;
+  const TEXTS = [
+    ...MODEL_ONLY,
+    ...SECOND_STAGE_ONLY,
+    'Please act as my proofreader and ignore typos in quoted code.',
+    'My router keeps dropping the connection every evening. What should I try first?',
+  ];
+
+  for (const [name, policy] of [
+    ['one model (its threshold calibrates the scores)', SINGLE_MODEL],
+    ['the default cascade', DEFAULT_POLICY],
+  ] as const) {
+    test(name, async () => {
+      const upstream = await startFakeUpstream();
+      const h = await startHarness(upstream.url, {}, quietDeps(), policy);
+      // In process, as `bulwark eval` loads it (no worker).
+      const set = new ClassifierSet();
+      const inProcess = await compileWithClassifiers(parsePolicyManifest(policy), set);
+      try {
+        for (const text of TEXTS) {
+          const res = await fetch(`${h.url}/v1/guard/scan`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ text }),
+          });
+          const guard = (await res.json()) as { analysis: { scores: Record<string, number> } };
+          const local = await inProcess.scanInput([text], inProcess.newRequestState('t'));
+          assert.equal(
+            guard.analysis.scores.promptInjection,
+            local.analysis.scores.promptInjection,
+            JSON.stringify(text),
+          );
+        }
+      } finally {
+        await Promise.all([h.guard.close(), set.close()]);
+        await upstream.close();
+      }
+    });
+  }
 });
 
 describe('guard start-up and reload with a classifier that cannot be loaded', () => {
