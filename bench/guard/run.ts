@@ -43,10 +43,10 @@ const PROSE =
 const REPLY = 'Thanks, that helps. Let me look into it and come back with the next step.';
 
 /** A chat request: a system prompt, then the user turns with a reply after each but the last. */
-function chatBody(userTurns: string[]): string {
+function chatBody(userTurns: string[], reply = REPLY): string {
   const messages = [{ role: 'system', content: PROSE.repeat(5) }];
   userTurns.forEach((content, i) => {
-    if (i > 0) messages.push({ role: 'assistant', content: REPLY });
+    if (i > 0) messages.push({ role: 'assistant', content: reply });
     messages.push({ role: 'user', content });
   });
   return JSON.stringify({ model: 'fake-model', messages, temperature: 0.2, max_tokens: 256 });
@@ -72,10 +72,13 @@ const CONVERSATION_TURNS = 4;
  */
 function workload(): Workload {
   if (values.prompts === 'fixed') {
-    const body = chatBody([
-      'My router keeps dropping the connection every evening.',
-      `It is the AX3000 on firmware 2.1.4. ${PROSE.repeat(4)} What should I try first?`,
-    ]);
+    const body = chatBody(
+      [
+        'My router keeps dropping the connection every evening.',
+        `It is the AX3000 on firmware 2.1.4. ${PROSE.repeat(4)} What should I try first?`,
+      ],
+      'Sorry to hear that. Which model is it, and which firmware version?',
+    );
     return { next: () => body, bodyBytes: Buffer.byteLength(body) };
   }
   if (values.prompts !== 'chat') throw new Error(`unknown --prompts ${values.prompts} (fixed or chat)`);
