@@ -77,6 +77,17 @@ def _loso_section(loso: dict, max_windows: int, recipe: str | None) -> list[str]
         "prompt missing from training (personas, long reading passages) is the main false-positive risk on new "
         "traffic: measure with `bulwark eval` on your own prompts before relying on the validation figures.\n"
     )
+    if {"verazuo_inthewild_jailbreaks", "gpteacher_roleplay"} <= loso["this"].keys():
+        out.append(
+            "The rows measured last cover what the first four did not. In-the-wild jailbreaks (the largest "
+            "jailbreak source, 1,355 rows) held out are still detected 80.4% (first stage 69.6%): unseen "
+            "jailbreak templates share enough with the others to carry over. GPTeacher's role-play requests "
+            "held out are flagged 34.0% (first stage 2.8%): trained on the same rows, this model probably keys "
+            "more on style than the n-gram model does, and a role-play framing it never saw as benign reads "
+            "to it like a jailbreak's. Self-Instruct's plain task instructions held out are flagged 8.4% (first stage 1.4%). In the cascade it reads only the texts the first stage "
+            "is unsure about, which bounds the damage; what would help is benign training data of more styles "
+            "(a higher threshold would cost detection on every source).\n"
+        )
     return out
 
 
