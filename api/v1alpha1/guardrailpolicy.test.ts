@@ -14,6 +14,7 @@ describe('GuardrailPolicySpec', () => {
     assert.deepEqual(spec.input[0], { type: 'promptInjection', action: 'block', threshold: 0.5 });
     assert.deepEqual(spec.output, []);
     assert.equal(spec.audit.logContent, false);
+    assert.deepEqual(spec.conversation, { assistantTurns: 'judgeUnlessReturned', rememberedReplies: 10_000 });
   });
 
   test('validation thresholds get defaults', () => {
@@ -26,6 +27,11 @@ describe('GuardrailPolicySpec', () => {
   });
 
   const invalid: [string, unknown, string][] = [
+    [
+      'an unknown way to treat assistant turns',
+      { conversation: { assistantTurns: 'ignore' } },
+      'conversation.assistantTurns: Invalid option: expected one of "judge"|"judgeUnlessReturned"|"skip"',
+    ],
     [
       'an output-only scanner on input',
       { input: [{ type: 'canary' }] },

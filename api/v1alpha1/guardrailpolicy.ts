@@ -337,6 +337,35 @@ export const ValidationSpec = z
   })
   .strict();
 
+export const ASSISTANT_TURN_MODES = ['judge', 'judgeUnlessReturned', 'skip'] as const;
+
+/**
+ * A chat client sends the whole conversation every time, the model's earlier replies included. Detection
+ * scanners judge what a requester wrote, and the models behind them were trained on prompts: ordinary
+ * replies ("Sure, send the text.") can score as attacks and would then block every later turn. A reply
+ * this guard returned was written by the model and passed the output scanners; a client can also forge
+ * assistant turns (many-shot jailbreaks), which is why a turn the guard does not recognise is judged.
+ */
+export const ConversationSpec = z
+  .object({
+    assistantTurns: z
+      .enum(ASSISTANT_TURN_MODES)
+      .default('judgeUnlessReturned')
+      .describe(
+        'judge: block and flag scanners judge assistant turns like any text. judgeUnlessReturned: not the ' +
+          'replies this guard process returned (remembered as SHA-256 digests; another replica does not ' +
+          'know them and judges them). skip: no assistant turn is judged. Redact and anonymize scanners ' +
+          'always rewrite assistant turns, and tokenLimit counts them.',
+      ),
+    rememberedReplies: z
+      .int32()
+      .min(0)
+      .max(1_000_000)
+      .default(10_000)
+      .describe('judgeUnlessReturned: how many recent replies the guard recognises (0 = none).'),
+  })
+  .strict();
+
 export const GuardrailPolicySpec = z
   .object({
     failMode: FailMode.default('closed'),
@@ -359,6 +388,9 @@ export const GuardrailPolicySpec = z
       })
       .strict()
       .prefault({}),
+    conversation: ConversationSpec.prefault({}).describe(
+      'How input scanners treat the earlier assistant turns a chat request repeats.',
+    ),
     validation: ValidationSpec.optional().describe(
       'Gate: evaluate the policy on a dataset before it rolls out.',
     ),

@@ -99,6 +99,33 @@ describe('compilePolicy: scanInput', () => {
     assert.equal(three.blocked, true);
   });
 
+  it('texts marked unjudged skip block and flag entries, not rewrites or request-wide limits', async () => {
+    const p = compilePolicy(
+      policy({
+        input: [
+          { type: 'bannedSubstrings', action: 'block', params: { substrings: ['forbidden'] } },
+          { type: 'regex', action: 'flag', params: { patterns: ['forbidden'] } },
+          { type: 'pii', action: 'anonymize', params: { entities: ['EMAIL'] } },
+          { type: 'tokenLimit', action: 'block', params: { maxTokens: 12 } },
+        ],
+      }),
+    );
+    const reply = 'forbidden words to bob@example.com';
+    const out = await p.scanInput(['hello', reply], p.newRequestState('r'), [false, true]);
+    assert.equal(out.blocked, false);
+    assert.deepEqual(out.texts, ['hello', 'forbidden words to <EMAIL_1>']);
+    assert.deepEqual(out.analysis.identifiedThreats, ['pii']);
+    assert.equal(out.analysis.unjudgedTexts, 1);
+    const judged = await p.scanInput(['hello', reply], p.newRequestState('r'), [true, false]);
+    assert.deepEqual(judged.analysis.identifiedThreats, ['bannedSubstrings']);
+    assert.equal(judged.analysis.unjudgedTexts, 1);
+    const all = await p.scanInput(['hello'], p.newRequestState('r'));
+    assert.equal('unjudgedTexts' in all.analysis, false);
+    const long = 'the quick brown fox jumps';
+    const counted = await p.scanInput([long, long, long], p.newRequestState('r'), [true, true, true]);
+    assert.deepEqual(counted.analysis.identifiedThreats, ['tokenLimit']);
+  });
+
   it('failFast stops at the first block; failFast false scores every scanner', async () => {
     const spec = policy({
       input: [

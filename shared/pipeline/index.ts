@@ -170,6 +170,7 @@ export function compilePolicy(
     texts: string[],
     ctx: ScanContext,
     recorder: Recorder,
+    unjudged?: readonly boolean[],
   ): Promise<boolean> {
     let blocked = false;
     for (const e of entries) {
@@ -180,9 +181,10 @@ export function compilePolicy(
         // outcome is recorded in place (Recorder.outcome's rules) rather than through an outcome object
         // per text, and a synchronous scanner (every rule scanner) is not awaited.
         const started = performance.now();
+        const judges = e.action === 'block' || e.action === 'flag';
         for (let i = 0; i < texts.length; i++) {
           const text = texts[i]!;
-          if (text === '') continue;
+          if (text === '' || (judges && unjudged?.[i])) continue;
           let result: ScanResult;
           try {
             const raw = e.scanner.scan(text, ctx);
@@ -221,11 +223,18 @@ export function compilePolicy(
     newRequestState(requestId: string): RequestState {
       return { requestId, vault: new Map(), ...(hasCanary ? { canary: newCanary() } : {}) };
     },
-    async scanInput(texts: string[], state: RequestState): Promise<InputScanOutcome> {
+    async scanInput(
+      texts: string[],
+      state: RequestState,
+      unjudged?: readonly boolean[],
+    ): Promise<InputScanOutcome> {
       const recorder = new Recorder('input');
       const out = [...texts];
-      const blocked = await scanTexts(input, out, context('input', state), recorder);
-      return { texts: out, blocked, analysis: recorder.finish() };
+      const blocked = await scanTexts(input, out, context('input', state), recorder, unjudged);
+      const analysis = recorder.finish();
+      const exempt = unjudged?.filter(Boolean).length ?? 0;
+      if (exempt > 0) analysis.unjudgedTexts = exempt;
+      return { texts: out, blocked, analysis };
     },
     async scanOutput(
       text: string,

@@ -22,6 +22,11 @@ export interface AnalysisRecord {
    * for records made outside the pipeline (a pipeline failure, test policies).
    */
   scannerLatencyMs?: Record<string, number>;
+  /**
+   * Input texts that block and flag scanners did not judge: assistant turns exempted by the policy's
+   * conversation.assistantTurns. Absent when every text was judged.
+   */
+  unjudgedTexts?: number;
 }
 
 export interface InputScanOutcome {
@@ -45,8 +50,12 @@ export interface CompiledPolicy {
   readonly hash: string;
   readonly spec: GuardrailPolicySpec;
   newRequestState(requestId: string): RequestState;
-  /** Scans every text the model will read (all messages, parts, tool results) as one request. */
-  scanInput(texts: string[], state: RequestState): Promise<InputScanOutcome>;
+  /**
+   * Scans every text the model will read (all messages, parts, tool results) as one request. Texts marked
+   * in `unjudged` (assistant turns the conversation policy exempts) are not judged by block and flag
+   * entries; redact and anonymize entries still rewrite them and request-wide entries still count them.
+   */
+  scanInput(texts: string[], state: RequestState, unjudged?: readonly boolean[]): Promise<InputScanOutcome>;
   /** Scans a complete (non-streamed) output text. */
   scanOutput(
     text: string,

@@ -77,6 +77,14 @@ export class GuardMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly assistantTurns = new Counter({
+    name: 'bulwark_assistant_turns_total',
+    help:
+      'Assistant turns in requests, by how the input scanners treated them: judged, returned (a reply ' +
+      'this guard returned, not judged again) or skipped (policy conversation.assistantTurns: skip).',
+    labelNames: ['handling'] as const,
+    registers: [this.registry],
+  });
 
   readonly classifierTexts: Counter<'model' | 'decided_by'>;
 

@@ -18,6 +18,7 @@ import { jsonBody } from './middleware/json-body/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import type { InputRoute } from './openai/input.ts';
+import { ReplyMemory } from './reply-memory.ts';
 import { createPassthroughHandler, createProxyHandler, type ProxyContext } from './routes/proxy.ts';
 import { createScanHandler } from './routes/scan.ts';
 
@@ -121,9 +122,12 @@ export function createGuardApp(options: GuardAppOptions): RequestListener {
   const body = jsonBody({ maxBytes: options.maxRequestBytes, maxDepth: options.maxJsonDepth });
   const onError = errorHandler(options);
 
+  // The guard in front remembers the replies it returns; the output check never sees a conversation.
+  const proxy: ProxyContext =
+    options.role === 'input' && !options.replies ? { ...options, replies: new ReplyMemory() } : options;
   const hot = Router();
   for (const [path, route] of Object.entries(POST_ROUTES)) {
-    hot.post(path, id, observed, routeName(path), auth, ...limit, body, createProxyHandler(options, route));
+    hot.post(path, id, observed, routeName(path), auth, ...limit, body, createProxyHandler(proxy, route));
   }
   hot.use(onError);
   // A Router is a plain (req, res, next) function; its types assume express's prototypes are in place,

@@ -114,6 +114,43 @@ describe('guard e2e with the default policy and the shipped classifier', () => {
     }
   });
 
+  test('an ordinary reply the classifier would block does not stop the conversation it came from', async () => {
+    // Short replies addressed to the user look like instructions to a model trained on prompts.
+    const reply = 'Sure, send the text.';
+    const alone = await fetch(`${h.url}/v1/guard/scan`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: reply }),
+    });
+    assert.equal(((await alone.json()) as { blocked: boolean }).blocked, true, 'the reply alone passes');
+    const first = { role: 'user' as const, content: 'Can you summarise a text for me?' };
+    upstream.behaviour.reply = reply;
+    try {
+      const got = await client.chat.completions.create({ model: 'm', messages: [first] });
+      const answer = got.choices[0]!.message.content!;
+      assert.equal(answer, reply);
+      const next = [first, { role: 'assistant' as const, content: answer }];
+      await client.chat.completions.create({
+        model: 'm',
+        messages: [...next, { role: 'user', content: 'Here it is: the meeting moved to Monday.' }],
+      });
+      // The same reply written by the client rather than returned by the guard is judged.
+      await assert.rejects(
+        client.chat.completions.create({
+          model: 'm',
+          messages: [
+            first,
+            { role: 'assistant', content: 'Sure, send the text!' },
+            { role: 'user', content: 'ok' },
+          ],
+        }),
+        blocked,
+      );
+    } finally {
+      delete upstream.behaviour.reply;
+    }
+  });
+
   test('/metrics counts the texts each stage and the score cache decided', async () => {
     const count = async (decidedBy: string) => {
       const text = await (await fetch(`http://127.0.0.1:${h.guard.adminPort}/metrics`)).text();

@@ -84,9 +84,11 @@ function scanText(
   text: string,
   state: RequestState,
   record: AnalysisRecord,
+  judged = true,
 ): { text: string; blocked: boolean } {
   let blocked = false;
   for (const entry of entries) {
+    if (!judged && (entry.action === 'block' || entry.action === 'flag')) continue;
     const findings = find(entry, text, state);
     const score = findings.length > 0 ? 1 : 0;
     record.scores[entry.type] = Math.max(record.scores[entry.type] ?? 0, score);
@@ -110,12 +112,12 @@ export function compileRulePolicy(loaded: LoadedPolicy): CompiledPolicy {
     hash: loaded.hash,
     spec,
     newRequestState: (requestId) => ({ requestId, vault: new Map() }),
-    async scanInput(texts, state) {
+    async scanInput(texts, state, unjudged) {
       const started = performance.now();
       const record = emptyRecord('input');
       let blocked = false;
-      const out = texts.map((t) => {
-        const r = scanText(input, t, state, record);
+      const out = texts.map((t, i) => {
+        const r = scanText(input, t, state, record, !unjudged?.[i]);
         blocked ||= r.blocked;
         return r.text;
       });

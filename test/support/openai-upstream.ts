@@ -30,6 +30,8 @@ export interface UpstreamBehaviour {
   chunkDelayMs: number;
   /** Keep every request in `requests` (default true); benchmarks turn it off so memory stays flat. */
   record: boolean;
+  /** Answer with this text whatever the prompt (a reply no prompt may contain, e.g. one the guard blocks). */
+  reply?: string;
 }
 
 export interface FakeUpstream {
@@ -161,7 +163,7 @@ export async function startFakeUpstream(behaviour: Partial<UpstreamBehaviour> = 
     const { system, user } = readPrompt(path, body);
     // Ids derive from the user text, so the same question gets byte-identical answers directly and via the guard.
     const id = createHash('sha256').update(`${path}\n${user}`).digest('hex').slice(0, 12);
-    const { text, toolArgs } = replyFor(system, user);
+    const { text, toolArgs } = b.reply !== undefined ? { text: b.reply } : replyFor(system, user);
     const stream = body.stream === true;
     if (!stream) {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -129,6 +129,43 @@ describe('inputSlots: completions, embeddings, responses', () => {
   });
 });
 
+describe('inputSlots: assistant turns', () => {
+  const assistant = (route: InputRoute, body: unknown) =>
+    inputSlots(route, body)
+      .filter((slot) => slot.assistant)
+      .map(slotText);
+
+  it('chat: marks an assistant message’s content and refusal, not its tool calls or other roles', () => {
+    const body = {
+      messages: [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: 'question' },
+        { role: 'assistant', content: [{ type: 'text', text: 'part a' }, 'part b'], refusal: 'no' },
+        {
+          role: 'assistant',
+          content: 'calling',
+          tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"q":1}' } }],
+        },
+        { role: 'tool', tool_call_id: 'c', content: 'tool result' },
+      ],
+    };
+    assert.deepEqual(assistant('chat', body), ['part a', 'part b', 'no', 'calling']);
+  });
+
+  it('responses: marks assistant message items only', () => {
+    const body = {
+      input: [
+        { role: 'user', content: 'question' },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'answer' }] },
+        { role: 'assistant', content: 'short form' },
+        { type: 'function_call_output', call_id: 'c', output: 'result' },
+      ],
+    };
+    assert.deepEqual(assistant('responses', body), ['answer', 'short form']);
+    assert.deepEqual(assistant('completions', { prompt: 'assistant: hi' }), []);
+  });
+});
+
 describe('applyTexts', () => {
   it('writes rewritten texts back into the same places and says whether anything changed', () => {
     const body = {

@@ -7,6 +7,8 @@ import { ErrorCodes, GuardHttpError } from '../errors.ts';
 export interface TextSlot {
   target: Record<string | number, unknown>;
   key: string | number;
+  /** The text of an earlier assistant turn (its content or refusal) that the request repeats. */
+  assistant?: true;
 }
 
 /** Arrays hold text too (prompt lists, content parts given as strings); they index like records. */
@@ -31,6 +33,12 @@ export type InputRoute = 'chat' | 'completions' | 'responses' | 'embeddings';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Marks the slots pushed since `first` as an assistant turn's text when `holder` is one. */
+function markAssistant(slots: TextSlot[], first: number, holder: Obj): void {
+  if (holder.role !== 'assistant') return;
+  for (let i = first; i < slots.length; i++) slots[i]!.assistant = true;
+}
 
 function invalid(message: string, param: string | null): GuardHttpError {
   return new GuardHttpError(400, ErrorCodes.invalidRequest, message, 'invalid_request_error', param);
@@ -102,8 +110,10 @@ function chatSlots(body: Obj): TextSlot[] {
   messages.forEach((message, i) => {
     const param = `messages[${i}]`;
     if (!isObj(message)) throw invalid(`${param} must be an object.`, param);
+    const first = slots.length;
     pushContent(slots, message, 'content', `${param}.content`);
     pushString(slots, message, 'refusal', `${param}.refusal`);
+    markAssistant(slots, first, message);
     if (Array.isArray(message.tool_calls)) {
       message.tool_calls.forEach((call, j) => {
         if (isObj(call) && isObj(call.function)) {
@@ -163,7 +173,9 @@ function responsesSlots(body: Obj): TextSlot[] {
       if (!RESPONSE_ITEM_TYPES.has(type)) {
         throw unscannable(`${param}: item type ${JSON.stringify(type)} is not supported.`, param);
       }
+      const first = slots.length;
       pushContent(slots, item, 'content', `${param}.content`);
+      if (type === 'message') markAssistant(slots, first, item);
       pushContent(slots, item, 'output', `${param}.output`);
       pushString(slots, item, 'arguments', `${param}.arguments`);
       if (type === 'custom_tool_call') pushString(slots, item, 'input', `${param}.input`);

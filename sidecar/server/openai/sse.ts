@@ -126,6 +126,19 @@ export class StreamRewriter {
     this.completion += release;
   }
 
+  /**
+   * The released text of each message content part and refusal (per choice, or per output part of a
+   * Responses stream): the texts the client assembled, which it may send back as assistant turns.
+   */
+  replies(): string[] {
+    const texts: string[] = [];
+    for (const [key, text] of this.released) {
+      const kind = key.split(':')[1];
+      if (kind === 'c' || kind === 'refusal') texts.push(text);
+    }
+    return texts;
+  }
+
   /** Upstream finished (or `[DONE]`): flushes every open stream. Returns trailing events. */
   async close(): Promise<RewriteResult> {
     const events: string[] = [];

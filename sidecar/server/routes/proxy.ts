@@ -13,9 +13,11 @@ import {
 } from '../../upstream/index.ts';
 import { ErrorCodes, GuardHttpError, guardrailViolation } from '../errors.ts';
 import { type GuardRequest, type GuardResponse, header, locals } from '../locals.ts';
-import { applyTexts, type InputRoute, inputSlots, slotText } from '../openai/input.ts';
+import { applyTexts, type InputRoute, inputSlots, slotText, type TextSlot } from '../openai/input.ts';
 import { outputSlots } from '../openai/output.ts';
+import { RelayedReplies, replyTexts } from '../openai/replies.ts';
 import { formatEvent, SseParser, StreamRewriter } from '../openai/sse.ts';
+import type { ReplyMemory } from '../reply-memory.ts';
 import { CHECKED_HEADER, decodeState, encodeState, STATE_HEADER } from '../state-header.ts';
 
 /** on: this process scans outputs; delegate: the upstream is the output check; off: no output scan. */
@@ -34,6 +36,8 @@ export interface ProxyContext {
   upstreamAuthorization?: string;
   /** Largest non-streamed model response the guard buffers to scan. */
   maxResponseBytes: number;
+  /** The replies this process returned (input role), for policy conversation.assistantTurns. */
+  replies?: ReplyMemory;
 }
 
 /** Client headers the model never sees: our own API key, cookies, and the guard's internal headers. */
@@ -96,7 +100,7 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
       const texts = slots.map(slotText);
       l.promptSha256 = promptDigest(texts);
       if (policy.spec.audit.logContent) l.promptText = texts.join('\n');
-      const outcome = await scanInput(policy, texts, state);
+      const outcome = await scanInput(policy, texts, state, unjudgedTurns(ctx, policy, slots, texts));
       l.analysis.push(outcome.analysis);
       ctx.metrics.observeAnalysis(outcome.analysis);
       if (outcome.blocked) {
@@ -125,13 +129,16 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
     if (ctx.role === 'output' && scanHere) response.headers[CHECKED_HEADER] = policy.hash;
     const contentType = response.headers['content-type'] ?? '';
 
+    const remembers = ctx.role === 'input' && remembersReplies(ctx, policy) && response.status < 300;
     if (!scanHere) {
-      await relay(res, response);
+      const tap = remembers ? new RelayedReplies(route, contentType, ctx.maxResponseBytes) : undefined;
+      if ((await relay(res, response, tap)) && tap) rememberReplies(ctx, policy, tap.texts());
       l.decision ??= decideFrom(l.analysis);
       return;
     }
     if (contentType.startsWith('text/event-stream')) {
-      await relayStream(ctx, res, response, route, policy, state);
+      const replies = await relayStream(ctx, res, response, route, policy, state);
+      if (remembers && replies) rememberReplies(ctx, policy, replies);
       return;
     }
     if (!contentType.startsWith('application/json')) {
@@ -176,12 +183,55 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
     writeHead(res, response);
     // Unchanged responses go out byte for byte.
     res.end(changed ? JSON.stringify(parsed) : raw);
+    if (remembers) rememberReplies(ctx, policy, replyTexts(route, parsed));
   };
 }
 
-async function scanInput(policy: CompiledPolicy, texts: string[], state: RequestState) {
+/**
+ * Which texts are assistant turns that block and flag scanners do not judge (policy
+ * conversation.assistantTurns); undefined when there is none.
+ */
+function unjudgedTurns(
+  ctx: ProxyContext,
+  policy: CompiledPolicy,
+  slots: readonly TextSlot[],
+  texts: readonly string[],
+): boolean[] | undefined {
+  const { assistantTurns, rememberedReplies } = policy.spec.conversation;
+  let unjudged: boolean[] | undefined;
+  slots.forEach((slot, i) => {
+    if (!slot.assistant) return;
+    const handling =
+      assistantTurns === 'skip'
+        ? 'skipped'
+        : assistantTurns === 'judgeUnlessReturned' && ctx.replies?.recognises(texts[i]!, rememberedReplies)
+          ? 'returned'
+          : 'judged';
+    ctx.metrics.assistantTurns.inc({ handling });
+    if (handling === 'judged') return;
+    unjudged ??= slots.map(() => false);
+    unjudged[i] = true;
+  });
+  return unjudged;
+}
+
+function remembersReplies(ctx: ProxyContext, policy: CompiledPolicy): boolean {
+  const { assistantTurns, rememberedReplies } = policy.spec.conversation;
+  return ctx.replies !== undefined && assistantTurns === 'judgeUnlessReturned' && rememberedReplies > 0;
+}
+
+function rememberReplies(ctx: ProxyContext, policy: CompiledPolicy, texts: readonly string[]): void {
+  ctx.replies?.remember(texts, policy.spec.conversation.rememberedReplies);
+}
+
+async function scanInput(
+  policy: CompiledPolicy,
+  texts: string[],
+  state: RequestState,
+  unjudged: readonly boolean[] | undefined,
+) {
   try {
-    return await policy.scanInput(texts, state);
+    return await policy.scanInput(texts, state, unjudged);
   } catch (err) {
     return failMode(policy, 'input', err, () => ({ texts, blocked: false }));
   }
@@ -287,15 +337,23 @@ function writeHead(res: GuardResponse, response: UpstreamResponse): void {
   }
 }
 
-async function relay(res: GuardResponse, response: UpstreamResponse): Promise<void> {
+/** Relays the body as it comes; true when all of it reached the client. `tap` sees every chunk. */
+async function relay(
+  res: GuardResponse,
+  response: UpstreamResponse,
+  tap?: { push(chunk: Buffer): void },
+): Promise<boolean> {
   writeHead(res, response);
   try {
-    for await (const chunk of response.body) {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      tap?.push(chunk);
       if (!res.write(chunk)) await waitDrain(res);
     }
     res.end();
+    return !res.destroyed;
   } catch {
     res.destroy();
+    return false;
   } finally {
     response.release();
   }
@@ -363,6 +421,7 @@ function streamError(code: string, message: string, route: InputRoute): string {
   return formatEvent({ data: JSON.stringify({ error }), extra: [] });
 }
 
+/** Scans and relays a streamed response; returns its reply texts when the whole stream went out. */
 async function relayStream(
   ctx: ProxyContext,
   res: GuardResponse,
@@ -370,7 +429,7 @@ async function relayStream(
   route: InputRoute,
   policy: CompiledPolicy,
   state: RequestState,
-): Promise<void> {
+): Promise<string[] | undefined> {
   const l = locals(res);
   writeHead(res, response);
   res.setHeader('cache-control', 'no-cache');
@@ -417,12 +476,13 @@ async function relayStream(
         if (closed.blocked) await block();
       }
     } catch (err) {
-      if (res.destroyed) return;
+      if (res.destroyed) return undefined;
       // Timeouts and resets mid-stream: the status is already sent, so the error goes in the stream.
       const mapped = err instanceof GuardHttpError ? err : upstreamError(err);
       l.errorCode = mapped.code;
       l.decision = 'error';
       await write([streamError(mapped.code, mapped.message, route)]);
+      return undefined;
     }
   } finally {
     response.release();
@@ -438,6 +498,7 @@ async function relayStream(
     l.decision ??= decideFrom(l.analysis);
     if (!res.destroyed) res.end();
   }
+  return blocked || res.destroyed ? undefined : rewriter.replies();
 }
 
 /** GET /v1/models and other read-only passthroughs. */

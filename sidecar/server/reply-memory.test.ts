@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ReplyMemory } from './reply-memory.ts';
+
+describe('ReplyMemory', () => {
+  it('recognises the replies it was given, ignoring surrounding whitespace, and nothing else', () => {
+    const memory = new ReplyMemory();
+    memory.remember(['Sure, send the text.', '', '   '], 10);
+    assert.equal(memory.size, 1, 'blank texts are not remembered');
+    assert.equal(memory.recognises('Sure, send the text.', 10), true);
+    assert.equal(memory.recognises('\n Sure, send the text.\t', 10), true);
+    assert.equal(memory.recognises('Sure, send the text!', 10), false);
+    assert.equal(memory.recognises('', 10), false);
+  });
+
+  it('forgets the least recently used beyond its capacity; recognising renews', () => {
+    const memory = new ReplyMemory();
+    memory.remember(['a', 'b', 'c'], 3);
+    assert.equal(memory.recognises('a', 3), true);
+    memory.remember(['d'], 3);
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd'].map((t) => memory.recognises(t, 3)),
+      [true, false, true, true],
+    );
+  });
+
+  it('a smaller capacity, as after a policy reload, applies at the next call', () => {
+    const memory = new ReplyMemory();
+    memory.remember(['a', 'b', 'c'], 3);
+    assert.equal(memory.recognises('c', 1), true);
+    assert.equal(memory.size, 1);
+    assert.equal(memory.recognises('c', 0), false);
+    assert.equal(memory.size, 0);
+  });
+});

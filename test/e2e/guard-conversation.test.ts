@@ -1,0 +1,177 @@
+/**
+ * Assistant turns in a conversation: a reply the guard returned is not judged again when the client sends
+ * it back, a forged one is, and the policy's conversation.assistantTurns decides. Real pipeline, real
+ * client (the openai SDK), streamed and not, with the guard scanning outputs itself, not at all, or
+ * behind an output check.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import OpenAI, { BadRequestError } from 'openai';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { createLogger } from '../../shared/logging.ts';
+import { pipelineDeps } from '../../sidecar/server/pipeline-deps.ts';
+import type { OutputScanMode } from '../../sidecar/server/routes/proxy.ts';
+import { type FakeUpstream, startFakeUpstream } from '../support/openai-upstream.ts';
+import { type Harness, startHarness } from './guard-harness.ts';
+
+/** The model's reply, which the input rule below judges an attack (the user turn that asks for it does not match). */
+const REPLY = 'Sure, send the text and I will summarise it.';
+
+function policy(assistantTurns?: string): string {
+  return `apiVersion: bulwark.dev/v1alpha1
+kind: GuardrailPolicy
+metadata:
+  name: e2e-conversation
+spec:
+  input:
+    - type: regex
+      action: block
+      params:
+        patterns: ["^sure, send the text"]
+    - type: pii
+      action: anonymize
+      params:
+        entities: [EMAIL]
+  output:
+    - type: deanonymize
+      action: redact
+${assistantTurns ? `  conversation:\n    assistantTurns: ${assistantTurns}\n` : ''}`;
+}
+
+const blocked = (err: unknown) => err instanceof BadRequestError && err.code === 'guardrail_violation';
+const quietDeps = () => pipelineDeps(createLogger({ service: 'test', level: 'error' }));
+
+async function ask(client: OpenAI, messages: ChatCompletionMessageParam[], stream: boolean): Promise<string> {
+  if (!stream) {
+    const completion = await client.chat.completions.create({ model: 'm', messages });
+    return completion.choices[0]?.message.content ?? '';
+  }
+  let text = '';
+  const chunks = await client.chat.completions.create({ model: 'm', messages, stream: true });
+  for await (const chunk of chunks) text += chunk.choices[0]?.delta.content ?? '';
+  return text;
+}
+
+/** Asks for REPLY, then sends the conversation on with the reply as the assistant turn. */
+async function converse(client: OpenAI, stream: boolean, reply?: (got: string) => string) {
+  const first: ChatCompletionMessageParam = { role: 'user', content: `REPLY: ${REPLY}` };
+  const got = await ask(client, [first], stream);
+  assert.equal(got, REPLY);
+  return ask(
+    client,
+    [
+      first,
+      { role: 'assistant', content: reply ? reply(got) : got },
+      { role: 'user', content: 'Here: hello' },
+    ],
+    stream,
+  );
+}
+
+async function turns(h: Harness, handling: string): Promise<number> {
+  const metric = await h.guard.metrics.assistantTurns.get();
+  return metric.values.find((v) => v.labels.handling === handling)?.value ?? 0;
+}
+
+describe('assistant turns a conversation repeats', () => {
+  let upstream: FakeUpstream;
+  const started: Harness[] = [];
+  const start = async (outputScan: OutputScanMode, text = policy(), upstreamUrl = upstream.url) => {
+    const h = await startHarness(upstreamUrl, { outputScan }, await quietDeps(), text);
+    started.push(h);
+    return { h, client: new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'unused', maxRetries: 0 }) };
+  };
+
+  before(async () => {
+    upstream = await startFakeUpstream({ chunkSize: 5 });
+  });
+  after(async () => {
+    for (const h of started.reverse()) await h.guard.close();
+    await upstream.close();
+  });
+
+  for (const outputScan of ['on', 'off'] as const) {
+    for (const stream of [false, true]) {
+      test(`a reply the guard returned is not judged again (output scan ${outputScan}, stream ${stream})`, async () => {
+        const { h, client } = await start(outputScan);
+        assert.equal(await converse(client, stream), 'Echo: Here: hello');
+        assert.equal(await turns(h, 'returned'), 1);
+        // Auditors see that part of the request was not judged.
+        const audit = h.lines.filter((l) => l['event.dataset'] === 'bulwark.audit').at(-1) as {
+          'bulwark.analysis': { input: { unjudgedTexts?: number } };
+        };
+        assert.equal(audit['bulwark.analysis'].input.unjudgedTexts, 1);
+        // The same words the guard never returned, as a client may forge them, are judged.
+        await assert.rejects(
+          converse(client, stream, (got) => got.replace('summarise', 'summarize')),
+          blocked,
+        );
+        assert.equal(await turns(h, 'judged'), 1);
+        // Whitespace a client trims or adds around the reply does not matter.
+        assert.equal(await converse(client, stream, (got) => `\n${got}  `), 'Echo: Here: hello');
+      });
+    }
+  }
+
+  test('behind an output check, the guard still recognises the replies it relayed', async () => {
+    const outputCheck = await startHarness(
+      upstream.url,
+      { role: 'output', outputScan: 'on' },
+      await quietDeps(),
+      policy(),
+    );
+    started.push(outputCheck);
+    const { client } = await start('delegate', policy(), outputCheck.url);
+    assert.equal(await converse(client, false), 'Echo: Here: hello');
+    assert.equal(await converse(client, true), 'Echo: Here: hello');
+  });
+
+  test('assistantTurns judge: every assistant turn is judged, the guard’s own replies too', async () => {
+    const { client } = await start('on', policy('judge'));
+    await assert.rejects(converse(client, false), blocked);
+  });
+
+  test('assistantTurns skip: no assistant turn is judged, but anonymize still rewrites them', async () => {
+    const { h, client } = await start('on', policy('skip'));
+    assert.equal(
+      await converse(client, false, () => 'Sure, send the text to ada@example.com'),
+      'Echo: Here: hello',
+    );
+    assert.equal(await turns(h, 'skipped'), 1);
+    const seen = upstream.requests.at(-1)!.json as { messages: { content: string }[] };
+    assert.match(seen.messages[1]!.content, /^Sure, send the text to <EMAIL_\d+>$/);
+  });
+
+  test('a reply blocked by the output scanners is not remembered', async () => {
+    const { h, client } = await start(
+      'on',
+      policy().replace(
+        '    - type: deanonymize',
+        '    - type: regex\n      action: block\n      params:\n        patterns: ["summarise"]\n    - type: deanonymize',
+      ),
+    );
+    await assert.rejects(ask(client, [{ role: 'user', content: `REPLY: ${REPLY}` }], false), blocked);
+    await assert.rejects(
+      ask(
+        client,
+        [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: REPLY },
+          { role: 'user', content: 'y' },
+        ],
+        false,
+      ),
+      blocked,
+    );
+    assert.equal(await turns(h, 'returned'), 0);
+  });
+
+  test('a policy reload that sets rememberedReplies to 0 forgets at the next reply', async () => {
+    const { h, client } = await start('on');
+    assert.equal(await converse(client, false), 'Echo: Here: hello');
+    writeFileSync(h.policyPath, `${policy()}  conversation:\n    rememberedReplies: 0\n`);
+    await h.guard.reload();
+    await assert.rejects(converse(client, false), blocked);
+  });
+});
