@@ -1,6 +1,8 @@
 /**
  * Guard latency and throughput benchmark; see METHOD.md. Usage:
  *   node --import tsx bench/guard/run.ts [--rounds 3] [--duration 5] [--connections 16] [--json out.json]
+ *     [--sequential 500]        requests per target in each of the 5 rounds of the added-latency figures
+ *     [--warmup 3]              seconds of load per target before measuring
  *     [--policy rules|default|shipped]  the rule policy (policy.ts, default), policies/default.yaml
  *                               without its classifier, or policies/default.yaml as it is
  *     [--prompts fixed|chat]    one fixed ~2 KB chat request (default), or 4-turn conversations of the
@@ -21,6 +23,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '16' },
+    sequential: { type: 'string', default: '500' },
+    warmup: { type: 'string', default: '3' },
     json: { type: 'string' },
     profile: { type: 'string' },
     policy: { type: 'string', default: 'rules' },
@@ -250,7 +254,9 @@ try {
   const guarded = `http://127.0.0.1:${guard.port}${path}`;
   const floored = `http://127.0.0.1:${floor.port}${path}`;
   // Warm-up: JIT, keep-alive pools, lazy scanner state; the model too, which every load goes through.
-  for (const url of [direct, guarded, floored]) await load(url, { mayBlock: url === guarded, seconds: 3 });
+  const warmup = Number(values.warmup);
+  for (const url of [direct, guarded, floored])
+    await load(url, { mayBlock: url === guarded, seconds: warmup });
   const idleRss = rssMiB(guard.child.pid!);
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   // Rounds of direct, guarded and floor load back to back: a burst of other work on the machine hits one
@@ -291,10 +297,11 @@ try {
   const med = (pick: (r: (typeof runs)[number]) => number) => median(runs.map(pick));
   // Interleaved so machine noise hits all alike.
   const seqRuns = { direct: [] as Timings[], guard: [] as Timings[], floor: [] as Timings[] };
+  const perTarget = Number(values.sequential);
   for (let round = 0; round < 5; round++) {
-    seqRuns.direct.push(await sequential(direct, 500));
-    seqRuns.guard.push(await sequential(guarded, 500));
-    seqRuns.floor.push(await sequential(floored, 500));
+    seqRuns.direct.push(await sequential(direct, perTarget));
+    seqRuns.guard.push(await sequential(guarded, perTarget));
+    seqRuns.floor.push(await sequential(floored, perTarget));
   }
   /** e.g. guardP99Ms: the median over rounds of each round's p99 through the guard. */
   const seq: Record<string, number> = {};

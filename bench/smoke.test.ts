@@ -1,0 +1,100 @@
+/**
+ * Every benchmark harness runs end to end on a tiny workload and reports figures of the right shape. The
+ * figures themselves are not judged here (timings belong to the benchmarks' own runs, see each METHOD.md):
+ * this only keeps a harness from breaking unnoticed, as bench/guard's `--policy default` once did for a
+ * whole session. bench/operator is not run: it starts a control plane of its own.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = new URL('../', import.meta.url).pathname;
+const FIXTURE = join(root, 'shared/eval/testdata/fixture.jsonl');
+
+async function bench(script: string, args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, script), ...args], {
+    cwd: root,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/** Asserts that every path names a positive finite number in `report`. */
+function assertFigures(report: unknown, paths: string[][]): void {
+  for (const path of paths) {
+    const value = path.reduce<unknown>(
+      (at, key) => (at as Record<string, unknown> | undefined)?.[key],
+      report,
+    );
+    assert.ok(
+      typeof value === 'number' && Number.isFinite(value) && value > 0,
+      `${path.join('.')} is ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+describe('benchmark harnesses (smoke runs)', () => {
+  for (const [policy, prompts] of [
+    ['rules', 'fixed'],
+    ['default', 'chat'],
+    ['shipped', 'chat'],
+  ] as const) {
+    test(`bench/guard --policy ${policy} --prompts ${prompts}`, async () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'bulwark-bench-')), 'guard.json');
+      await bench('bench/guard/run.ts', [
+        ...['--tsx', '--rounds', '1', '--duration', '1', '--warmup', '1', '--connections', '2'],
+        ...['--sequential', '20', '--policy', policy, '--prompts', prompts, '--dataset', FIXTURE],
+        ...['--json', out],
+      ]);
+      const report = JSON.parse(readFileSync(out, 'utf8'));
+      assert.equal(report.policy, policy);
+      assert.equal(report.prompts, prompts);
+      assertFigures(report, [
+        ['rps', 'guard'],
+        ['rps', 'floor'],
+        ['sequential', 'guardP50Ms'],
+        ['cpuMsPerRequest', 'guard'],
+        ['guardRssMiB', 'idle'],
+      ]);
+    });
+  }
+
+  test('bench/classifier: the shipped first model alone', async () => {
+    const report = JSON.parse(
+      await bench('bench/classifier/classifier.bench.ts', ['--iterations', '3', '--json']),
+    );
+    assertFigures(report, [
+      ['latencyMs', '512 tokens', 'classify', 'p50'],
+      ['rssMiB', 'afterLoad'],
+    ]);
+  });
+
+  test('bench/classifier: the default policy’s cascade', async () => {
+    const args = ['--iterations', '3', '--dataset', FIXTURE, '--split', 'validation', '--json'];
+    const report = JSON.parse(await bench('bench/classifier/cascade.bench.ts', args));
+    assertFigures(report, [['texts'], ['slowPathMs', '512 tokens', 'p50'], ['rssMiB', 'cascadeLoaded']]);
+  });
+
+  test('bench/classifier: the cascade in its worker thread', async () => {
+    const args = ['--rounds', '1', '--dataset', FIXTURE, '--split', 'validation', '--json'];
+    const report = JSON.parse(await bench('bench/classifier/worker.bench.ts', args));
+    assertFigures(report, [
+      ['runs', 'worker', '0', 'callMs', 'mean'],
+      ['runs', 'mainThread', '0', 'callMs', 'mean'],
+      ['rssMiB', 'workerLoaded'],
+    ]);
+  });
+
+  test('bench/scanners: the rule scanner chain', async () => {
+    const report = JSON.parse(await bench('bench/scanners/chain.bench.ts', ['--iterations', '3', '--json']));
+    assertFigures(report, [
+      ['input', 'p50'],
+      ['output', 'p50'],
+    ]);
+  });
+});
