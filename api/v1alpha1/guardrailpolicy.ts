@@ -353,8 +353,8 @@ export const ConversationSpec = z
       .default('judgeUnlessReturned')
       .describe(
         'judge: block and flag scanners judge assistant turns like any text. judgeUnlessReturned: not the ' +
-          'replies this guard process returned (remembered as SHA-256 digests; another replica does not ' +
-          'know them and judges them). skip: no assistant turn is judged. Redact and anonymize scanners ' +
+          'replies this guard process returned to the same API key (remembered as SHA-256 digests; another ' +
+          'replica does not know them and judges them). skip: no assistant turn is judged. Redact and anonymize scanners ' +
           'always rewrite assistant turns, and tokenLimit counts them.',
       ),
     rememberedReplies: z

@@ -5,8 +5,9 @@ import { createHash } from 'node:crypto';
  * assistant turn is recognised as the model's own words rather than text a client wrote.
  *
  * Only SHA-256 digests are kept, never the text. Surrounding whitespace is ignored because chat clients
- * commonly trim the reply they store. Recency decides what is forgotten: the reply a conversation repeats
- * is the one it got last, and every recognition renews it.
+ * commonly trim the reply they store. A reply counts only for the client it went to (`scope`, the API key
+ * id): one client cannot pass off what the model wrote for another as its own conversation. Recency decides
+ * what is forgotten: the reply a conversation repeats is the one it got last, and every recognition renews it.
  */
 export class ReplyMemory {
   private readonly digests = new Set<string>();
@@ -19,9 +20,9 @@ export class ReplyMemory {
    * Remembers `texts`, forgetting the least recently used beyond `capacity`. Capacity comes with every
    * call because it is the policy's, and a policy reload may change it.
    */
-  remember(texts: Iterable<string>, capacity: number): void {
+  remember(scope: string, texts: Iterable<string>, capacity: number): void {
     for (const text of texts) {
-      const key = digest(text);
+      const key = digest(scope, text);
       if (key === undefined) continue;
       this.digests.delete(key);
       this.digests.add(key);
@@ -29,10 +30,10 @@ export class ReplyMemory {
     this.forgetBeyond(capacity);
   }
 
-  /** True when `text` is one of the last `capacity` replies this process returned. */
-  recognises(text: string, capacity: number): boolean {
+  /** True when `text` is one of the last `capacity` replies this process returned to `scope`. */
+  recognises(scope: string, text: string, capacity: number): boolean {
     this.forgetBeyond(capacity);
-    const key = digest(text);
+    const key = digest(scope, text);
     if (key === undefined || !this.digests.has(key)) return false;
     // A Set iterates in insertion order: re-adding makes this the most recently used.
     this.digests.delete(key);
@@ -48,7 +49,8 @@ export class ReplyMemory {
   }
 }
 
-function digest(text: string): string | undefined {
+function digest(scope: string, text: string): string | undefined {
   const trimmed = text.trim();
-  return trimmed === '' ? undefined : createHash('sha256').update(trimmed).digest('base64');
+  if (trimmed === '') return undefined;
+  return createHash('sha256').update(scope).update('\0').update(trimmed).digest('base64');
 }

@@ -5,7 +5,9 @@
  * behind an output check.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { BadRequestError } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
@@ -125,6 +127,34 @@ describe('assistant turns a conversation repeats', () => {
     const { client } = await start('delegate', policy(), outputCheck.url);
     assert.equal(await converse(client, false), 'Echo: Here: hello');
     assert.equal(await converse(client, true), 'Echo: Here: hello');
+  });
+
+  test('a reply counts only for the API key it was returned to', async () => {
+    const keysPath = join(mkdtempSync(join(tmpdir(), 'bulwark-keys-')), 'api-keys');
+    writeFileSync(keysPath, 'alice:sk-alice-1234567890\nbob:sk-bob-0987654321\n');
+    const h = await startHarness(
+      upstream.url,
+      { outputScan: 'on', apiKeysPath: keysPath },
+      await quietDeps(),
+      policy(),
+    );
+    started.push(h);
+    const as = (apiKey: string) => new OpenAI({ baseURL: `${h.url}/v1`, apiKey, maxRetries: 0 });
+    const alice = as('sk-alice-1234567890');
+    assert.equal(await converse(alice, false), 'Echo: Here: hello');
+    // Bob repeats the reply Alice got, word for word: to the guard it is text Bob wrote.
+    await assert.rejects(
+      ask(
+        as('sk-bob-0987654321'),
+        [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: REPLY },
+          { role: 'user', content: 'ok' },
+        ],
+        false,
+      ),
+      blocked,
+    );
   });
 
   test('assistantTurns judge: every assistant turn is judged, the guard’s own replies too', async () => {

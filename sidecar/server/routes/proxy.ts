@@ -100,7 +100,8 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
       const texts = slots.map(slotText);
       l.promptSha256 = promptDigest(texts);
       if (policy.spec.audit.logContent) l.promptText = texts.join('\n');
-      const outcome = await scanInput(policy, texts, state, unjudgedTurns(ctx, policy, slots, texts));
+      const unjudged = unjudgedTurns(ctx, policy, l.keyId, slots, texts);
+      const outcome = await scanInput(policy, texts, state, unjudged);
       l.analysis.push(outcome.analysis);
       ctx.metrics.observeAnalysis(outcome.analysis);
       if (outcome.blocked) {
@@ -129,16 +130,18 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
     if (ctx.role === 'output' && scanHere) response.headers[CHECKED_HEADER] = policy.hash;
     const contentType = response.headers['content-type'] ?? '';
 
-    const remembers = ctx.role === 'input' && remembersReplies(ctx, policy) && response.status < 300;
+    // Only chat and Responses requests carry assistant turns; an embeddings body is not worth reading.
+    const remembers =
+      (route === 'chat' || route === 'responses') && remembersReplies(ctx, policy) && response.status < 300;
     if (!scanHere) {
       const tap = remembers ? new RelayedReplies(route, contentType, ctx.maxResponseBytes) : undefined;
-      if ((await relay(res, response, tap)) && tap) rememberReplies(ctx, policy, tap.texts());
+      if ((await relay(res, response, tap)) && tap) rememberReplies(ctx, policy, l.keyId, tap.texts());
       l.decision ??= decideFrom(l.analysis);
       return;
     }
     if (contentType.startsWith('text/event-stream')) {
       const replies = await relayStream(ctx, res, response, route, policy, state);
-      if (remembers && replies) rememberReplies(ctx, policy, replies);
+      if (remembers && replies) rememberReplies(ctx, policy, l.keyId, replies);
       return;
     }
     if (!contentType.startsWith('application/json')) {
@@ -183,7 +186,7 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
     writeHead(res, response);
     // Unchanged responses go out byte for byte.
     res.end(changed ? JSON.stringify(parsed) : raw);
-    if (remembers) rememberReplies(ctx, policy, replyTexts(route, parsed));
+    if (remembers) rememberReplies(ctx, policy, l.keyId, replyTexts(route, parsed));
   };
 }
 
@@ -194,6 +197,7 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
 function unjudgedTurns(
   ctx: ProxyContext,
   policy: CompiledPolicy,
+  client: string,
   slots: readonly TextSlot[],
   texts: readonly string[],
 ): boolean[] | undefined {
@@ -204,7 +208,8 @@ function unjudgedTurns(
     const handling =
       assistantTurns === 'skip'
         ? 'skipped'
-        : assistantTurns === 'judgeUnlessReturned' && ctx.replies?.recognises(texts[i]!, rememberedReplies)
+        : assistantTurns === 'judgeUnlessReturned' &&
+            ctx.replies?.recognises(client, texts[i]!, rememberedReplies)
           ? 'returned'
           : 'judged';
     ctx.metrics.assistantTurns.inc({ handling });
@@ -220,8 +225,13 @@ function remembersReplies(ctx: ProxyContext, policy: CompiledPolicy): boolean {
   return ctx.replies !== undefined && assistantTurns === 'judgeUnlessReturned' && rememberedReplies > 0;
 }
 
-function rememberReplies(ctx: ProxyContext, policy: CompiledPolicy, texts: readonly string[]): void {
-  ctx.replies?.remember(texts, policy.spec.conversation.rememberedReplies);
+function rememberReplies(
+  ctx: ProxyContext,
+  policy: CompiledPolicy,
+  client: string,
+  texts: readonly string[],
+): void {
+  ctx.replies?.remember(client, texts, policy.spec.conversation.rememberedReplies);
 }
 
 async function scanInput(
