@@ -7,6 +7,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   guard: () => import('./commands/guard.ts'),
   scan: () => import('./commands/scan.ts'),
   eval: () => import('./commands/eval.ts'),
+  digest: () => import('./commands/digest.ts'),
   render: () => import('./commands/render.ts'),
   validate: () => import('./commands/validate.ts'),
 };

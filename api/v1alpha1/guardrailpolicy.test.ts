@@ -28,6 +28,11 @@ describe('GuardrailPolicySpec', () => {
 
   const invalid: [string, unknown, string][] = [
     [
+      'a trusted instruction that is not a SHA-256 digest',
+      { conversation: { trustedInstructions: ['You are a helpful assistant.'] } },
+      'conversation.trustedInstructions.0: must be a SHA-256 digest: 64 lowercase hex digits (bulwark digest < FILE)',
+    ],
+    [
       'an unknown way to treat assistant turns',
       { conversation: { assistantTurns: 'ignore' } },
       'conversation.assistantTurns: Invalid option: expected one of "judge"|"judgeUnlessReturned"|"skip"',

@@ -340,11 +340,13 @@ export const ValidationSpec = z
 export const ASSISTANT_TURN_MODES = ['judge', 'judgeUnlessReturned', 'skip'] as const;
 
 /**
- * A chat client sends the whole conversation every time, the model's earlier replies included. Detection
- * scanners judge what a requester wrote, and the models behind them were trained on prompts: ordinary
- * replies ("Sure, send the text.") can score as attacks and would then block every later turn. A reply
- * this guard returned was written by the model and passed the output scanners; a client can also forge
- * assistant turns (many-shot jailbreaks), which is why a turn the guard does not recognise is judged.
+ * A chat client sends the whole conversation every time: the application's system prompt and the model's
+ * earlier replies included. Detection scanners judge what a requester wrote, and the models behind them
+ * were trained on prompts: ordinary replies ("Sure, send the text.") and system prompts that set a role
+ * with rules can score as attacks, and would then block every turn. A reply this guard returned was
+ * written by the model and passed the output scanners; a client can also forge assistant turns (many-shot
+ * jailbreaks), which is why a turn the guard does not recognise is judged. Likewise only the exact system
+ * prompts a policy names are trusted: one that carries retrieved documents is judged.
  */
 export const ConversationSpec = z
   .object({
@@ -363,6 +365,22 @@ export const ConversationSpec = z
       .max(1_000_000)
       .default(10_000)
       .describe('judgeUnlessReturned: how many recent replies the guard recognises (0 = none).'),
+    trustedInstructions: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[0-9a-f]{64}$/,
+            'must be a SHA-256 digest: 64 lowercase hex digits (bulwark digest < FILE)',
+          ),
+      )
+      .max(1024)
+      .optional()
+      .describe(
+        'SHA-256 digests (hex, of the text without surrounding whitespace; `bulwark digest < FILE` prints ' +
+          "one) of the application's own system and developer messages. A system or developer message, or " +
+          'Responses instructions, whose text matches is not judged by block and flag scanners.',
+      ),
   })
   .strict();
 

@@ -77,12 +77,13 @@ export class GuardMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
-  readonly assistantTurns = new Counter({
-    name: 'bulwark_assistant_turns_total',
+  readonly conversationTexts = new Counter({
+    name: 'bulwark_conversation_texts_total',
     help:
-      'Assistant turns in requests, by how the input scanners treated them: judged, returned (a reply ' +
-      'this guard returned, not judged again) or skipped (policy conversation.assistantTurns: skip).',
-    labelNames: ['handling'] as const,
+      'Texts of earlier assistant turns and of system/developer instructions in requests, by author and by ' +
+      'how block and flag scanners treated them: judged, returned (a reply this guard returned to the same ' +
+      'client), skipped (assistantTurns: skip) or trusted (listed in trustedInstructions).',
+    labelNames: ['author', 'handling'] as const,
     registers: [this.registry],
   });
 

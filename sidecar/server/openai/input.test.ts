@@ -129,16 +129,15 @@ describe('inputSlots: completions, embeddings, responses', () => {
   });
 });
 
-describe('inputSlots: assistant turns', () => {
-  const assistant = (route: InputRoute, body: unknown) =>
-    inputSlots(route, body)
-      .filter((slot) => slot.assistant)
-      .map(slotText);
+describe('inputSlots: who wrote what', () => {
+  const by = (route: InputRoute, body: unknown) =>
+    inputSlots(route, body).map((slot) => [slotText(slot), slot.author ?? '-']);
 
-  it('chat: marks an assistant message’s content and refusal, not its tool calls or other roles', () => {
+  it('chat: assistant content and refusals, system and developer messages; not tool calls or other roles', () => {
     const body = {
       messages: [
         { role: 'system', content: 'sys' },
+        { role: 'developer', content: [{ type: 'text', text: 'dev' }] },
         { role: 'user', content: 'question' },
         { role: 'assistant', content: [{ type: 'text', text: 'part a' }, 'part b'], refusal: 'no' },
         {
@@ -149,20 +148,38 @@ describe('inputSlots: assistant turns', () => {
         { role: 'tool', tool_call_id: 'c', content: 'tool result' },
       ],
     };
-    assert.deepEqual(assistant('chat', body), ['part a', 'part b', 'no', 'calling']);
+    assert.deepEqual(by('chat', body), [
+      ['sys', 'instructions'],
+      ['dev', 'instructions'],
+      ['question', '-'],
+      ['part a', 'assistant'],
+      ['part b', 'assistant'],
+      ['no', 'assistant'],
+      ['calling', 'assistant'],
+      ['{"q":1}', '-'],
+      ['tool result', '-'],
+    ]);
   });
 
-  it('responses: marks assistant message items only', () => {
+  it('responses: instructions, assistant and system message items', () => {
     const body = {
+      instructions: 'be brief',
       input: [
+        { role: 'system', content: 'sys' },
         { role: 'user', content: 'question' },
         { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'answer' }] },
-        { role: 'assistant', content: 'short form' },
         { type: 'function_call_output', call_id: 'c', output: 'result' },
       ],
     };
-    assert.deepEqual(assistant('responses', body), ['answer', 'short form']);
-    assert.deepEqual(assistant('completions', { prompt: 'assistant: hi' }), []);
+    assert.deepEqual(by('responses', body), [
+      ['be brief', 'instructions'],
+      ['sys', 'instructions'],
+      ['question', '-'],
+      ['answer', 'assistant'],
+      ['result', '-'],
+    ]);
+    assert.deepEqual(by('responses', { input: 'plain' }), [['plain', '-']]);
+    assert.deepEqual(by('completions', { prompt: 'system: hi' }), [['system: hi', '-']]);
   });
 });
 

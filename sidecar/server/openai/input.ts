@@ -7,8 +7,12 @@ import { ErrorCodes, GuardHttpError } from '../errors.ts';
 export interface TextSlot {
   target: Record<string | number, unknown>;
   key: string | number;
-  /** The text of an earlier assistant turn (its content or refusal) that the request repeats. */
-  assistant?: true;
+  /**
+   * Who wrote the text, where the request says so: `assistant`, an earlier reply of the model (its content
+   * or refusal) that the conversation repeats; `instructions`, a system or developer message or the
+   * Responses API's instructions, normally the application's own. Absent for everything else.
+   */
+  author?: 'assistant' | 'instructions';
 }
 
 /** Arrays hold text too (prompt lists, content parts given as strings); they index like records. */
@@ -34,10 +38,16 @@ export type InputRoute = 'chat' | 'completions' | 'responses' | 'embeddings';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Marks the slots pushed since `first` as an assistant turn's text when `holder` is one. */
-function markAssistant(slots: TextSlot[], first: number, holder: Obj): void {
-  if (holder.role !== 'assistant') return;
-  for (let i = first; i < slots.length; i++) slots[i]!.assistant = true;
+/** Marks the slots pushed since `first` with their author when `holder` is a message whose role says it. */
+function markAuthor(slots: TextSlot[], first: number, holder: Obj): void {
+  const author =
+    holder.role === 'assistant'
+      ? 'assistant'
+      : holder.role === 'system' || holder.role === 'developer'
+        ? 'instructions'
+        : undefined;
+  if (!author) return;
+  for (let i = first; i < slots.length; i++) slots[i]!.author = author;
 }
 
 function invalid(message: string, param: string | null): GuardHttpError {
@@ -113,7 +123,7 @@ function chatSlots(body: Obj): TextSlot[] {
     const first = slots.length;
     pushContent(slots, message, 'content', `${param}.content`);
     pushString(slots, message, 'refusal', `${param}.refusal`);
-    markAssistant(slots, first, message);
+    markAuthor(slots, first, message);
     if (Array.isArray(message.tool_calls)) {
       message.tool_calls.forEach((call, j) => {
         if (isObj(call) && isObj(call.function)) {
@@ -163,6 +173,7 @@ const RESPONSE_ITEM_TYPES = new Set([
 function responsesSlots(body: Obj): TextSlot[] {
   const slots: TextSlot[] = [];
   pushString(slots, body, 'instructions', 'instructions');
+  if (slots.length > 0) slots[0]!.author = 'instructions';
   const { input } = body;
   if (typeof input === 'string') slots.push({ target: body, key: 'input' });
   else if (Array.isArray(input)) {
@@ -175,7 +186,7 @@ function responsesSlots(body: Obj): TextSlot[] {
       }
       const first = slots.length;
       pushContent(slots, item, 'content', `${param}.content`);
-      if (type === 'message') markAssistant(slots, first, item);
+      if (type === 'message') markAuthor(slots, first, item);
       pushContent(slots, item, 'output', `${param}.output`);
       pushString(slots, item, 'arguments', `${param}.arguments`);
       if (type === 'custom_tool_call') pushString(slots, item, 'input', `${param}.input`);

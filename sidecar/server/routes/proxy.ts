@@ -19,6 +19,7 @@ import { RelayedReplies, replyTexts } from '../openai/replies.ts';
 import { formatEvent, SseParser, StreamRewriter } from '../openai/sse.ts';
 import type { ReplyMemory } from '../reply-memory.ts';
 import { CHECKED_HEADER, decodeState, encodeState, STATE_HEADER } from '../state-header.ts';
+import { instructionDigest, trustedInstructions } from '../trusted-instructions.ts';
 
 /** on: this process scans outputs; delegate: the upstream is the output check; off: no output scan. */
 export type OutputScanMode = 'on' | 'off' | 'delegate';
@@ -100,7 +101,7 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
       const texts = slots.map(slotText);
       l.promptSha256 = promptDigest(texts);
       if (policy.spec.audit.logContent) l.promptText = texts.join('\n');
-      const unjudged = unjudgedTurns(ctx, policy, l.keyId, slots, texts);
+      const unjudged = unjudgedTexts(ctx, policy, l.keyId, slots, texts);
       const outcome = await scanInput(policy, texts, state, unjudged);
       l.analysis.push(outcome.analysis);
       ctx.metrics.observeAnalysis(outcome.analysis);
@@ -191,10 +192,11 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
 }
 
 /**
- * Which texts are assistant turns that block and flag scanners do not judge (policy
- * conversation.assistantTurns); undefined when there is none.
+ * Which texts block and flag scanners do not judge (policy conversation): assistant turns this guard
+ * returned to the same client, or all of them (assistantTurns), and the system prompts the policy trusts
+ * (trustedInstructions). Undefined when every text is judged.
  */
-function unjudgedTurns(
+function unjudgedTexts(
   ctx: ProxyContext,
   policy: CompiledPolicy,
   client: string,
@@ -202,17 +204,23 @@ function unjudgedTurns(
   texts: readonly string[],
 ): boolean[] | undefined {
   const { assistantTurns, rememberedReplies } = policy.spec.conversation;
+  let trusted: ReadonlySet<string> | undefined;
   let unjudged: boolean[] | undefined;
   slots.forEach((slot, i) => {
-    if (!slot.assistant) return;
-    const handling =
-      assistantTurns === 'skip'
-        ? 'skipped'
-        : assistantTurns === 'judgeUnlessReturned' &&
-            ctx.replies?.recognises(client, texts[i]!, rememberedReplies)
-          ? 'returned'
-          : 'judged';
-    ctx.metrics.assistantTurns.inc({ handling });
+    if (!slot.author) return;
+    let handling: 'judged' | 'returned' | 'skipped' | 'trusted' = 'judged';
+    if (slot.author === 'assistant') {
+      if (assistantTurns === 'skip') handling = 'skipped';
+      else if (
+        assistantTurns === 'judgeUnlessReturned' &&
+        ctx.replies?.recognises(client, texts[i]!, rememberedReplies)
+      )
+        handling = 'returned';
+    } else {
+      trusted ??= trustedInstructions(policy.spec);
+      if (trusted.size > 0 && trusted.has(instructionDigest(texts[i]!))) handling = 'trusted';
+    }
+    ctx.metrics.conversationTexts.inc({ author: slot.author, handling });
     if (handling === 'judged') return;
     unjudged ??= slots.map(() => false);
     unjudged[i] = true;
