@@ -124,6 +124,11 @@ describe('compilePolicy: scanInput', () => {
     const long = 'the quick brown fox jumps';
     const counted = await p.scanInput([long, long, long], p.newRequestState('r'), [true, true, true]);
     assert.deepEqual(counted.analysis.identifiedThreats, ['tokenLimit']);
+    // Where each scanner fired, by text index; -1 for a scanner of the whole request.
+    assert.deepEqual(out.firedAt, { pii: [1] });
+    assert.deepEqual(counted.firedAt, { tokenLimit: [-1] });
+    const both = await p.scanInput(['forbidden', 'ok', 'forbidden a@b.example'], p.newRequestState('r'));
+    assert.deepEqual(both.firedAt, { bannedSubstrings: [0, 2] });
   });
 
   it('failFast stops at the first block; failFast false scores every scanner', async () => {

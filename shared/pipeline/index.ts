@@ -201,7 +201,7 @@ export function compilePolicy(
           const score = clampScore(result.score);
           recorder.score(e.scanner.type, score);
           if (score < e.threshold) continue;
-          recorder.fired(e);
+          recorder.fired(e, i);
           if (e.action === 'block') blocked = true;
           texts[i] = rewrite(e, text, result.findings, ctx);
         }
@@ -234,7 +234,7 @@ export function compilePolicy(
       const analysis = recorder.finish();
       const exempt = unjudged?.filter(Boolean).length ?? 0;
       if (exempt > 0) analysis.unjudgedTexts = exempt;
-      return { texts: out, blocked, analysis };
+      return { texts: out, blocked, analysis, firedAt: recorder.firedAt };
     },
     async scanOutput(
       text: string,

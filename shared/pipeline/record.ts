@@ -70,6 +70,8 @@ const STRENGTH: Record<Action, number> = { flag: 0, redact: 1, anonymize: 1, blo
 export class Recorder {
   readonly record: AnalysisRecord;
   private readonly started = performance.now();
+  /** Indexes of the texts each scanner type fired on; -1 for a scan of the whole request. */
+  readonly firedAt: Record<string, number[]> = {};
 
   constructor(direction: Direction) {
     this.record = {
@@ -94,8 +96,11 @@ export class Recorder {
     this.record.scores[type] = Math.max(this.record.scores[type] ?? 0, score);
   }
 
-  fired(e: CompiledEntry): void {
+  fired(e: CompiledEntry, textIndex = -1): void {
     const type = e.scanner.type;
+    const at = this.firedAt[type];
+    if (!at) this.firedAt[type] = [textIndex];
+    else if (!at.includes(textIndex)) at.push(textIndex);
     if (!this.record.identifiedThreats.includes(type)) this.record.identifiedThreats.push(type);
     const previous = this.record.actions[type];
     if (!previous || STRENGTH[e.action] > STRENGTH[previous]) this.record.actions[type] = e.action;

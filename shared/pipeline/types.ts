@@ -23,6 +23,11 @@ export interface AnalysisRecord {
    */
   scannerLatencyMs?: Record<string, number>;
   /**
+   * Where each scanner that fired on input fired, by the request's parameter names (`messages[0].content`;
+   * `request` for a scanner of the whole request, tokenLimit). Set by the guard, which knows the request.
+   */
+  firedIn?: Record<string, string[]>;
+  /**
    * Input texts that block and flag scanners did not judge: assistant turns exempted by the policy's
    * conversation.assistantTurns. Absent when every text was judged.
    */
@@ -34,6 +39,8 @@ export interface InputScanOutcome {
   texts: string[];
   blocked: boolean;
   analysis: AnalysisRecord;
+  /** Indexes of the texts each scanner type fired on (-1: the whole request), for the caller to name. */
+  firedAt?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** Incremental output scanning for streamed completions. */

@@ -75,9 +75,27 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 }
 
 /** Blocked by the policy: names the scanners that fired and never echoes the text they matched. */
-export function guardrailViolation(direction: 'input' | 'output', scanners: string[]): GuardHttpError {
+/** At most this many places are named per scanner in the error message (the audit line has them all). */
+const PLACES_IN_MESSAGE = 3;
+
+/**
+ * The 400 a blocked request or response gets. It names the scanners, and for input where they fired
+ * (`promptInjection in messages[0].content`), so a client can tell its own system prompt was blocked from
+ * a user's message; never the text itself.
+ */
+export function guardrailViolation(
+  direction: 'input' | 'output',
+  scanners: string[],
+  firedIn?: Readonly<Record<string, readonly string[]>>,
+): GuardHttpError {
   const what = direction === 'input' ? 'The request' : "The model's response";
-  const names = scanners.length > 0 ? scanners.join(', ') : 'policy';
+  const named = scanners.map((scanner) => {
+    const places = firedIn?.[scanner];
+    if (!places || places.length === 0) return scanner;
+    const more = places.length > PLACES_IN_MESSAGE ? ` and ${places.length - PLACES_IN_MESSAGE} more` : '';
+    return `${scanner} in ${places.slice(0, PLACES_IN_MESSAGE).join(', ')}${more}`;
+  });
+  const names = named.length > 0 ? named.join('; ') : 'policy';
   return new GuardHttpError(
     400,
     ErrorCodes.guardrailViolation,

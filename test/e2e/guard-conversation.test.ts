@@ -210,7 +210,19 @@ describe('assistant turns a conversation repeats', () => {
       { role: 'system', content: system },
       { role: 'user', content: user },
     ];
-    await assert.rejects(ask(strict, withSystem(SYSTEM), false), blocked);
+    // The error and the audit line say where: the system prompt, not the user's message.
+    await assert.rejects(
+      ask(strict, withSystem(SYSTEM), false),
+      (err: unknown) =>
+        blocked(err) && /\(scanners: regex in messages\[0\]\.content\)/.test((err as Error).message),
+    );
+    const audit = started
+      .at(-1)!
+      .lines.filter((l) => l['event.dataset'] === 'bulwark.audit')
+      .at(-1) as {
+      'bulwark.analysis': { input: { firedIn?: Record<string, string[]> } };
+    };
+    assert.deepEqual(audit['bulwark.analysis'].input.firedIn, { regex: ['messages[0].content'] });
 
     const { h, client } = await start('on', policy(undefined, [instructionDigest(SYSTEM)]));
     assert.equal(await ask(client, withSystem(SYSTEM), true), 'Echo: hello');

@@ -7,6 +7,8 @@ import { ErrorCodes, GuardHttpError } from '../errors.ts';
 export interface TextSlot {
   target: Record<string | number, unknown>;
   key: string | number;
+  /** Where an input text is in the request, as OpenAI errors name a parameter: `messages[0].content`. */
+  param?: string;
   /**
    * Who wrote the text, where the request says so: `assistant`, an earlier reply of the model (its content
    * or refusal) that the conversation repeats; `instructions`, a system or developer message or the
@@ -63,7 +65,7 @@ function pushString(slots: TextSlot[], target: Obj | unknown[], key: string | nu
   const value = (target as Obj)[key];
   if (value === undefined || value === null) return;
   if (typeof value !== 'string') throw invalid(`${param} must be a string.`, param);
-  slots.push({ target: target as Obj, key });
+  slots.push({ target: target as Obj, key, param });
 }
 
 /** Content part types that carry no text (images, audio, files are not scanned; see README). */
@@ -81,14 +83,14 @@ function pushContent(slots: TextSlot[], holder: Obj, key: string, param: string)
   const content = holder[key];
   if (content === undefined || content === null) return;
   if (typeof content === 'string') {
-    slots.push({ target: holder, key });
+    slots.push({ target: holder, key, param });
     return;
   }
   if (!Array.isArray(content)) throw invalid(`${param} must be a string or an array of parts.`, param);
   content.forEach((part, j) => {
     const where = `${param}[${j}]`;
     if (typeof part === 'string') {
-      slots.push({ target: asRecord(content), key: j });
+      slots.push({ target: asRecord(content), key: j, param: where });
       return;
     }
     if (!isObj(part) || typeof part.type !== 'string') throw invalid(`${where} must be a typed part.`, where);
@@ -144,10 +146,10 @@ function chatSlots(body: Obj): TextSlot[] {
 function promptSlots(body: Obj, key: 'prompt' | 'input'): TextSlot[] {
   const slots: TextSlot[] = [];
   const value = body[key];
-  if (typeof value === 'string') slots.push({ target: body, key });
+  if (typeof value === 'string') slots.push({ target: body, key, param: key });
   else if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) {
     value.forEach((_, i) => {
-      slots.push({ target: asRecord(value), key: i });
+      slots.push({ target: asRecord(value), key: i, param: `${key}[${i}]` });
     });
   } else if (Array.isArray(value) && value.length > 0) {
     throw unscannable(`${key} as token ids cannot be scanned; send text.`, key);
@@ -175,7 +177,7 @@ function responsesSlots(body: Obj): TextSlot[] {
   pushString(slots, body, 'instructions', 'instructions');
   if (slots.length > 0) slots[0]!.author = 'instructions';
   const { input } = body;
-  if (typeof input === 'string') slots.push({ target: body, key: 'input' });
+  if (typeof input === 'string') slots.push({ target: body, key: 'input', param: 'input' });
   else if (Array.isArray(input)) {
     input.forEach((item, i) => {
       const param = `input[${i}]`;

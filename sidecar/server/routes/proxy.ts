@@ -1,5 +1,5 @@
 import type { Logger } from '../../../shared/logging.ts';
-import type { AnalysisRecord, CompiledPolicy } from '../../../shared/pipeline/types.ts';
+import type { AnalysisRecord, CompiledPolicy, InputScanOutcome } from '../../../shared/pipeline/types.ts';
 import { promptDigest } from '../../audit/index.ts';
 import type { GuardMetrics } from '../../metrics/index.ts';
 import { statusClass } from '../../metrics/index.ts';
@@ -103,11 +103,12 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
       if (policy.spec.audit.logContent) l.promptText = texts.join('\n');
       const unjudged = unjudgedTexts(ctx, policy, l.keyId, slots, texts);
       const outcome = await scanInput(policy, texts, state, unjudged);
+      nameFiredIn(outcome, slots);
       l.analysis.push(outcome.analysis);
       ctx.metrics.observeAnalysis(outcome.analysis);
       if (outcome.blocked) {
         l.decision = 'blocked';
-        throw guardrailViolation('input', blockers(outcome.analysis));
+        throw guardrailViolation('input', blockers(outcome.analysis), outcome.analysis.firedIn);
       }
       let changed = applyTexts(slots, outcome.texts);
       const wantsCanary = ctx.outputScan !== 'off' && policy.spec.output.some((e) => e.type === 'canary');
@@ -189,6 +190,18 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
     res.end(changed ? JSON.stringify(parsed) : raw);
     if (remembers) rememberReplies(ctx, policy, l.keyId, replyTexts(route, parsed));
   };
+}
+
+/** Names the places each input scanner fired by the request's parameters (analysis record `firedIn`). */
+function nameFiredIn(outcome: InputScanOutcome, slots: readonly TextSlot[]): void {
+  const firedAt = outcome.firedAt;
+  if (!firedAt) return;
+  let firedIn: Record<string, string[]> | undefined;
+  for (const [scanner, at] of Object.entries(firedAt)) {
+    firedIn ??= {};
+    firedIn[scanner] = at.map((i) => (i < 0 ? 'request' : (slots[i]?.param ?? `text ${i}`)));
+  }
+  if (firedIn) outcome.analysis.firedIn = firedIn;
 }
 
 /**
