@@ -48,6 +48,11 @@ function policyWithModel(modelPath: string, failMode?: 'open'): string {
   return changed;
 }
 
+function replaceOnce(text: string, from: string, to: string): string {
+  assert.equal(text.split(from).length, 2, `expected one ${JSON.stringify(from)} in the policy`);
+  return text.replace(from, to);
+}
+
 const blocked = (err: unknown) => err instanceof BadRequestError && err.code === 'guardrail_violation';
 
 describe('guard e2e with the default policy and the shipped classifier', () => {
@@ -218,7 +223,11 @@ describe('guard e2e with the default policy and the shipped classifier', () => {
     await assert.rejects(client.chat.completions.create({ model: 'm', messages }), blocked);
     writeFileSync(
       h.policyPath,
-      `${DEFAULT_POLICY}  conversation:\n    trustedInstructions: ["${instructionDigest(system)}"]\n`,
+      replaceOnce(
+        DEFAULT_POLICY,
+        'trustedInstructions: []',
+        `trustedInstructions: ["${instructionDigest(system)}"]`,
+      ),
     );
     await h.guard.reload();
     try {
