@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { instructionDigest } from '../../sidecar/server/trusted-instructions.ts';
+import { instructionDigest } from '../../sidecar/server/conversation/trusted-instructions.ts';
 import type { Command } from '../command.ts';
 
 const command: Command = {

@@ -4,6 +4,7 @@ import type { Logger } from '../../shared/logging.ts';
 import type { AnalysisRecord } from '../../shared/pipeline/types.ts';
 import { createAuditSink, writeAudit } from '../audit/index.ts';
 import { statusClass } from '../metrics/index.ts';
+import { ReplyMemory } from './conversation/reply-memory.ts';
 import { ErrorCodes, GuardHttpError, sendError } from './errors.ts';
 import {
   type Decision,
@@ -18,7 +19,6 @@ import { jsonBody } from './middleware/json-body/index.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import type { InputRoute } from './openai/input.ts';
-import { ReplyMemory } from './reply-memory.ts';
 import { createPassthroughHandler, createProxyHandler, type ProxyContext } from './routes/proxy.ts';
 import { createScanHandler } from './routes/scan.ts';
 

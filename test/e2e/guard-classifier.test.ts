@@ -15,8 +15,8 @@ import { createLogger } from '../../shared/logging.ts';
 import { ClassifierSet, compileWithClassifiers, loadFromParams } from '../../shared/pipeline/classifiers.ts';
 import { compilePolicy, withoutClassifier } from '../../shared/pipeline/index.ts';
 import { parsePolicyManifest } from '../../shared/policy/index.ts';
+import { instructionDigest } from '../../sidecar/server/conversation/trusted-instructions.ts';
 import { pipelineDeps } from '../../sidecar/server/pipeline-deps.ts';
-import { instructionDigest } from '../../sidecar/server/trusted-instructions.ts';
 import { type FakeUpstream, startFakeUpstream } from '../support/openai-upstream.ts';
 import { type Harness, startHarness } from './guard-harness.ts';
 

@@ -12,9 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI, { BadRequestError } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { createLogger } from '../../shared/logging.ts';
+import { instructionDigest } from '../../sidecar/server/conversation/trusted-instructions.ts';
 import { pipelineDeps } from '../../sidecar/server/pipeline-deps.ts';
 import type { OutputScanMode } from '../../sidecar/server/routes/proxy.ts';
-import { instructionDigest } from '../../sidecar/server/trusted-instructions.ts';
 import { type FakeUpstream, startFakeUpstream } from '../support/openai-upstream.ts';
 import { type Harness, startHarness } from './guard-harness.ts';
 

@@ -11,15 +11,15 @@ import {
   type UpstreamResponse,
   upstreamError,
 } from '../../upstream/index.ts';
+import { rememberReplies, remembersReplies, unjudgedTexts } from '../conversation/index.ts';
+import type { ReplyMemory } from '../conversation/reply-memory.ts';
 import { ErrorCodes, GuardHttpError, guardrailViolation } from '../errors.ts';
 import { type GuardRequest, type GuardResponse, header, locals } from '../locals.ts';
 import { applyTexts, type InputRoute, inputSlots, slotText, type TextSlot } from '../openai/input.ts';
 import { outputSlots } from '../openai/output.ts';
 import { RelayedReplies, replyTexts } from '../openai/replies.ts';
 import { formatEvent, SseParser, StreamRewriter } from '../openai/sse.ts';
-import type { ReplyMemory } from '../reply-memory.ts';
 import { CHECKED_HEADER, decodeState, encodeState, STATE_HEADER } from '../state-header.ts';
-import { instructionDigest, trustedInstructions } from '../trusted-instructions.ts';
 
 /** on: this process scans outputs; delegate: the upstream is the output check; off: no output scan. */
 export type OutputScanMode = 'on' | 'off' | 'delegate';
@@ -202,57 +202,6 @@ function nameFiredIn(outcome: InputScanOutcome, slots: readonly TextSlot[]): voi
     firedIn[scanner] = at.map((i) => (i < 0 ? 'request' : (slots[i]?.param ?? `text ${i}`)));
   }
   if (firedIn) outcome.analysis.firedIn = firedIn;
-}
-
-/**
- * Which texts block and flag scanners do not judge (policy conversation): assistant turns this guard
- * returned to the same client, or all of them (assistantTurns), and the system prompts the policy trusts
- * (trustedInstructions). Undefined when every text is judged.
- */
-function unjudgedTexts(
-  ctx: ProxyContext,
-  policy: CompiledPolicy,
-  client: string,
-  slots: readonly TextSlot[],
-  texts: readonly string[],
-): boolean[] | undefined {
-  const { assistantTurns, rememberedReplies } = policy.spec.conversation;
-  let trusted: ReadonlySet<string> | undefined;
-  let unjudged: boolean[] | undefined;
-  slots.forEach((slot, i) => {
-    if (!slot.author) return;
-    let handling: 'judged' | 'returned' | 'skipped' | 'trusted' = 'judged';
-    if (slot.author === 'assistant') {
-      if (assistantTurns === 'skip') handling = 'skipped';
-      else if (
-        assistantTurns === 'judgeUnlessReturned' &&
-        ctx.replies?.recognises(client, texts[i]!, rememberedReplies)
-      )
-        handling = 'returned';
-    } else {
-      trusted ??= trustedInstructions(policy.spec);
-      if (trusted.size > 0 && trusted.has(instructionDigest(texts[i]!))) handling = 'trusted';
-    }
-    ctx.metrics.conversationTexts.inc({ author: slot.author, handling });
-    if (handling === 'judged') return;
-    unjudged ??= slots.map(() => false);
-    unjudged[i] = true;
-  });
-  return unjudged;
-}
-
-function remembersReplies(ctx: ProxyContext, policy: CompiledPolicy): boolean {
-  const { assistantTurns, rememberedReplies } = policy.spec.conversation;
-  return ctx.replies !== undefined && assistantTurns === 'judgeUnlessReturned' && rememberedReplies > 0;
-}
-
-function rememberReplies(
-  ctx: ProxyContext,
-  policy: CompiledPolicy,
-  client: string,
-  texts: readonly string[],
-): void {
-  ctx.replies?.remember(client, texts, policy.spec.conversation.rememberedReplies);
 }
 
 async function scanInput(

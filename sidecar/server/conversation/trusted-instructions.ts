@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
+import type { GuardrailPolicySpec } from '../../../api/v1alpha1/index.ts';
 
 /**
  * The digest by which a policy's conversation.trustedInstructions names a system prompt: SHA-256, hex, of
