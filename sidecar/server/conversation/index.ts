@@ -1,14 +1,13 @@
-import type { CompiledPolicy } from '../../../shared/pipeline/types.ts';
-import type { GuardMetrics } from '../../metrics/index.ts';
-import type { TextSlot } from '../openai/input.ts';
-import type { ReplyMemory } from './reply-memory.ts';
-import { instructionDigest, trustedInstructions } from './trusted-instructions.ts';
-
 /**
  * The policy's conversation settings (spec.conversation) applied to one request: which earlier turns block
  * and flag scanners leave alone, and which replies the guard remembers having returned. `client` is the
  * API key id the request came with.
  */
+import type { CompiledPolicy } from '../../../shared/pipeline/types.ts';
+import type { GuardMetrics } from '../../metrics/index.ts';
+import type { TextSlot } from '../openai/input.ts';
+import type { ReplyMemory } from './reply-memory.ts';
+import { instructionDigest, trustedInstructions } from './trusted-instructions.ts';
 
 /** What the conversation rules need from the guard: its memory of returned replies, and metrics. */
 export interface ConversationContext {
