@@ -39,16 +39,17 @@ function assertFigures(report: unknown, paths: string[][]): void {
 }
 
 describe('benchmark harnesses (smoke runs)', () => {
-  for (const [policy, prompts] of [
-    ['rules', 'fixed'],
-    ['default', 'chat'],
-    ['shipped', 'chat'],
+  for (const [policy, prompts, replies] of [
+    ['rules', 'fixed', 'fixed'],
+    ['default', 'chat', 'fixed'],
+    ['shipped', 'chat', 'returned'],
   ] as const) {
-    test(`bench/guard --policy ${policy} --prompts ${prompts}`, async () => {
+    test(`bench/guard --policy ${policy} --prompts ${prompts} --replies ${replies}`, async () => {
       const out = join(mkdtempSync(join(tmpdir(), 'bulwark-bench-')), 'guard.json');
       await bench('bench/guard/run.ts', [
         ...['--tsx', '--rounds', '1', '--duration', '1', '--warmup', '1', '--connections', '2'],
-        ...['--sequential', '20', '--policy', policy, '--prompts', prompts, '--dataset', FIXTURE],
+        ...['--sequential', '20', '--policy', policy, '--prompts', prompts, '--replies', replies],
+        ...['--dataset', FIXTURE],
         ...['--json', out],
       ]);
       const report = JSON.parse(readFileSync(out, 'utf8'));

@@ -7,6 +7,8 @@
  *                               without its classifier, or policies/default.yaml as it is
  *     [--prompts fixed|chat]    one fixed ~2 KB chat request (default), or 4-turn conversations of the
  *                               benign rows of --dataset's --split (see workload())
+ *     [--replies fixed|returned]  chat: every assistant turn is one fixed sentence (default), or the reply
+ *                               the fake model returned for that turn, as a chat client sends it back
  *     [--profile DIR]   the guard runs under `node --cpu-prof` and writes its profile into DIR
  *     [--tsx]           run the servers from source under tsx instead of compiled with tsc
  */
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     policy: { type: 'string', default: 'rules' },
     prompts: { type: 'string', default: 'fixed' },
+    replies: { type: 'string', default: 'fixed' },
     dataset: {
       type: 'string',
       default: new URL('../../../shared/datasets/all.jsonl', import.meta.url).pathname,
@@ -46,11 +49,18 @@ const PROSE =
   'friendly and accurate, and link to the documentation when it helps the customer solve the issue. ';
 const REPLY = 'Thanks, that helps. Let me look into it and come back with the next step.';
 
-/** A chat request: a system prompt, then the user turns with a reply after each but the last. */
-function chatBody(userTurns: string[], reply = REPLY): string {
+/**
+ * A chat request: a system prompt, then the user turns with a reply after each but the last: `reply`, or
+ * for `--replies returned` what the fake model answers to the turn before (test/support/openai-upstream.ts).
+ */
+function chatBody(userTurns: string[], reply: string | 'returned' = REPLY): string {
   const messages = [{ role: 'system', content: PROSE.repeat(5) }];
   userTurns.forEach((content, i) => {
-    if (i > 0) messages.push({ role: 'assistant', content: reply });
+    if (i > 0)
+      messages.push({
+        role: 'assistant',
+        content: reply === 'returned' ? `Echo: ${userTurns[i - 1]}` : reply,
+      });
     messages.push({ role: 'user', content });
   });
   return JSON.stringify({ model: 'fake-model', messages, temperature: 0.2, max_tokens: 256 });
@@ -65,6 +75,11 @@ interface Workload {
 
 /** Turns per conversation in `--prompts chat`: request k of a conversation carries its k user turns. */
 const CONVERSATION_TURNS = 4;
+/**
+ * Conversations in progress at once: their requests alternate, so a conversation's next turn is sent well
+ * after its previous one was answered (with up to 16 connections), as when many users chat at once.
+ */
+const CONVERSATIONS_AT_ONCE = 64;
 
 /**
  * `fixed`: one ~2 KB request with ordinary prose, every time (caches keyed by text always hit).
@@ -72,7 +87,7 @@ const CONVERSATION_TURNS = 4;
  * the classifier sees the spread of real prompts (the few that reach its second stage included). As a chat
  * client does, request k of a conversation repeats the system prompt and the k - 1 earlier turns; every new
  * turn ends with a reference number no other request has, so it is new to the guard even when the load has
- * gone through all rows.
+ * gone through all rows. CONVERSATIONS_AT_ONCE conversations take turns.
  */
 function workload(): Workload {
   if (values.prompts === 'fixed') {
@@ -86,16 +101,24 @@ function workload(): Workload {
     return { next: () => body, bodyBytes: Buffer.byteLength(body) };
   }
   if (values.prompts !== 'chat') throw new Error(`unknown --prompts ${values.prompts} (fixed or chat)`);
+  if (values.replies !== 'fixed' && values.replies !== 'returned')
+    throw new Error(`unknown --replies ${values.replies} (fixed or returned)`);
   const rows = parseDataset(readFileSync(values.dataset, 'utf8'), { split: values.split })
     .filter((r) => r.label === 'benign')
     .map((r) => r.text);
   if (rows.length === 0) throw new Error(`${values.dataset}: no benign rows in split ${values.split}`);
   const turn = (n: number) => `${rows[n % rows.length]} (ref ${n})`;
+  // Request n is turn k of conversation c: CONVERSATIONS_AT_ONCE conversations take turns, as many users do.
+  const perBlock = CONVERSATIONS_AT_ONCE * CONVERSATION_TURNS;
   const bodyAt = (n: number) => {
-    const first = n - (n % CONVERSATION_TURNS);
-    return chatBody(Array.from({ length: (n % CONVERSATION_TURNS) + 1 }, (_, i) => turn(first + i)));
+    const k = Math.floor((n % perBlock) / CONVERSATIONS_AT_ONCE);
+    const c = Math.floor(n / perBlock) * CONVERSATIONS_AT_ONCE + (n % CONVERSATIONS_AT_ONCE);
+    const turns = Array.from({ length: k + 1 }, (_, i) => turn(c * CONVERSATION_TURNS + i));
+    return chatBody(turns, values.replies === 'returned' ? 'returned' : REPLY);
   };
-  const sizes = Array.from({ length: 400 }, (_, n) => Buffer.byteLength(bodyAt(n))).sort((a, b) => a - b);
+  const sizes = Array.from({ length: perBlock * 2 }, (_, n) => Buffer.byteLength(bodyAt(n))).sort(
+    (a, b) => a - b,
+  );
   let sent = 0;
   return { next: () => bodyAt(sent++), bodyBytes: sizes[sizes.length / 2]! };
 }
@@ -318,6 +341,7 @@ try {
       addedMeanMs: added('guard', 'Mean'),
     },
     prompts: values.prompts,
+    replies: values.prompts === 'chat' ? values.replies : undefined,
     bodyBytes: work.bodyBytes,
     policy: values.policy,
     runtime: values.tsx ? 'tsx' : 'tsc build',
