@@ -28,8 +28,8 @@ export interface AnalysisRecord {
    */
   firedIn?: Record<string, string[]>;
   /**
-   * Input texts that block and flag scanners did not judge: assistant turns exempted by the policy's
-   * conversation.assistantTurns. Absent when every text was judged.
+   * Input texts that block and flag scanners did not judge, as the policy's `conversation` exempts them:
+   * replies this guard returned, or trusted system prompts. Absent when every text was judged.
    */
   unjudgedTexts?: number;
 }
@@ -59,8 +59,8 @@ export interface CompiledPolicy {
   newRequestState(requestId: string): RequestState;
   /**
    * Scans every text the model will read (all messages, parts, tool results) as one request. Texts marked
-   * in `unjudged` (assistant turns the conversation policy exempts) are not judged by block and flag
-   * entries; redact and anonymize entries still rewrite them and request-wide entries still count them.
+   * in `unjudged` (those the policy's `conversation` exempts) are not judged by block and flag entries;
+   * redact and anonymize entries still rewrite them and request-wide entries still count them.
    */
   scanInput(texts: string[], state: RequestState, unjudged?: readonly boolean[]): Promise<InputScanOutcome>;
   /** Scans a complete (non-streamed) output text. */
