@@ -407,7 +407,7 @@ export const GuardrailPolicySpec = z
       .strict()
       .prefault({}),
     conversation: ConversationSpec.prefault({}).describe(
-      'How input scanners treat the earlier assistant turns a chat request repeats.',
+      "How block and flag input scanners treat the model's earlier replies and the application's system prompts.",
     ),
     validation: ValidationSpec.optional().describe(
       'Gate: evaluate the policy on a dataset before it rolls out.',

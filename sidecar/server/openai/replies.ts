@@ -1,11 +1,10 @@
-import type { InputRoute } from './input.ts';
-import { type SseEvent, SseParser } from './sse.ts';
-
 /**
  * The texts of a response that a chat client sends back as an assistant turn: a message's content (each
  * text part on its own, as the request side reads them) and its refusal. Tool-call arguments are not
  * among them: the request side judges those whoever wrote them.
  */
+import type { InputRoute } from './input.ts';
+import { type SseEvent, SseParser } from './sse.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
