@@ -231,10 +231,7 @@ export function compilePolicy(
       const recorder = new Recorder('input');
       const out = [...texts];
       const blocked = await scanTexts(input, out, context('input', state), recorder, unjudged);
-      const analysis = recorder.finish();
-      const exempt = unjudged?.filter(Boolean).length ?? 0;
-      if (exempt > 0) analysis.unjudgedTexts = exempt;
-      return { texts: out, blocked, analysis, firedAt: recorder.firedAt };
+      return { texts: out, blocked, analysis: recorder.finish(), firedAt: recorder.firedAt };
     },
     async scanOutput(
       text: string,

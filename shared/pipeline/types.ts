@@ -28,10 +28,11 @@ export interface AnalysisRecord {
    */
   firedIn?: Record<string, string[]>;
   /**
-   * Input texts that block and flag scanners did not judge, as the policy's `conversation` exempts them:
-   * replies this guard returned, or trusted system prompts. Absent when every text was judged.
+   * Input texts that block and flag scanners did not judge, as the policy's `conversation` exempts them
+   * (replies this guard returned, trusted system prompts), by parameter name. Set by the guard; absent
+   * when every text was judged.
    */
-  unjudgedTexts?: number;
+  unjudgedIn?: string[];
 }
 
 export interface InputScanOutcome {

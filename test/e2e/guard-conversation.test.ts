@@ -108,9 +108,9 @@ describe('assistant turns a conversation repeats', () => {
         assert.equal(await counted(h, 'returned'), 1);
         // Auditors see that part of the request was not judged.
         const audit = h.lines.filter((l) => l['event.dataset'] === 'bulwark.audit').at(-1) as {
-          'bulwark.analysis': { input: { unjudgedTexts?: number } };
+          'bulwark.analysis': { input: { unjudgedIn?: string[] } };
         };
-        assert.equal(audit['bulwark.analysis'].input.unjudgedTexts, 1);
+        assert.deepEqual(audit['bulwark.analysis'].input.unjudgedIn, ['messages[1].content']);
         // The same words the guard never returned, as a client may forge them, are judged.
         await assert.rejects(
           converse(client, stream, (got) => got.replace('summarise', 'summarize')),
@@ -228,6 +228,10 @@ describe('assistant turns a conversation repeats', () => {
     assert.equal(await ask(client, withSystem(SYSTEM), true), 'Echo: hello');
     assert.equal(await ask(client, withSystem(`${SYSTEM}\n`), false), 'Echo: hello');
     assert.equal(await counted(h, 'trusted', 'instructions'), 2);
+    const trustedAudit = h.lines.filter((l) => l['event.dataset'] === 'bulwark.audit').at(-1) as {
+      'bulwark.analysis': { input: { unjudgedIn?: string[] } };
+    };
+    assert.deepEqual(trustedAudit['bulwark.analysis'].input.unjudgedIn, ['messages[0].content']);
     // Retrieved text added to the trusted prompt makes it another text: judged.
     await assert.rejects(ask(client, withSystem(`${SYSTEM}\nContext: ...`), false), blocked);
     // The trusted words sent as a user turn are judged.

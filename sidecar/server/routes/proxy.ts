@@ -104,6 +104,7 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
       const unjudged = unjudgedTexts(ctx, policy, l.keyId, slots, texts);
       const outcome = await scanInput(policy, texts, state, unjudged);
       nameFiredIn(outcome, slots);
+      if (unjudged) outcome.analysis.unjudgedIn = slots.filter((_, i) => unjudged[i]).map(paramOf);
       l.analysis.push(outcome.analysis);
       ctx.metrics.observeAnalysis(outcome.analysis);
       if (outcome.blocked) {
@@ -192,6 +193,8 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
   };
 }
 
+const paramOf = (slot: TextSlot | undefined, i: number) => slot?.param ?? `text ${i}`;
+
 /** Names the places each input scanner fired by the request's parameters (analysis record `firedIn`). */
 function nameFiredIn(outcome: InputScanOutcome, slots: readonly TextSlot[]): void {
   const firedAt = outcome.firedAt;
@@ -199,7 +202,7 @@ function nameFiredIn(outcome: InputScanOutcome, slots: readonly TextSlot[]): voi
   let firedIn: Record<string, string[]> | undefined;
   for (const [scanner, at] of Object.entries(firedAt)) {
     firedIn ??= {};
-    firedIn[scanner] = at.map((i) => (i < 0 ? 'request' : (slots[i]?.param ?? `text ${i}`)));
+    firedIn[scanner] = at.map((i) => (i < 0 ? 'request' : paramOf(slots[i], i)));
   }
   if (firedIn) outcome.analysis.firedIn = firedIn;
 }
