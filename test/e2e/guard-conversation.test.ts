@@ -123,6 +123,31 @@ describe('assistant turns a conversation repeats', () => {
     }
   }
 
+  test('Responses API: a returned reply, streamed or not, is not judged again when sent back', async () => {
+    const { h, client } = await start('on');
+    for (const stream of [false, true]) {
+      const first = `REPLY: ${REPLY}`;
+      let got = '';
+      if (stream) {
+        const events = await client.responses.create({ model: 'm', input: first, stream: true });
+        for await (const event of events) if (event.type === 'response.output_text.delta') got += event.delta;
+      } else {
+        got = (await client.responses.create({ model: 'm', input: first })).output_text;
+      }
+      assert.equal(got, REPLY);
+      const next = await client.responses.create({
+        model: 'm',
+        input: [
+          { role: 'user', content: first },
+          { role: 'assistant', content: got },
+          { role: 'user', content: 'Here: hello' },
+        ],
+      });
+      assert.equal(next.output_text, 'Echo: Here: hello');
+    }
+    assert.equal(await counted(h, 'returned'), 2);
+  });
+
   test('behind an output check, the guard still recognises the replies it relayed', async () => {
     const outputCheck = await startHarness(
       upstream.url,
