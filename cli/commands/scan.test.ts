@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -56,5 +59,56 @@ describe('bulwark scan', () => {
     const r = scan([], 'What is a good name for a cat?');
     assert.equal(r.code, 0, r.err);
     assert.equal(JSON.parse(r.out).malicious, false);
+  });
+});
+
+describe('bulwark scan --request', () => {
+  const body = (system: string, user: string) =>
+    JSON.stringify({
+      model: 'm',
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: user },
+      ],
+    });
+
+  it('scans a whole request and says where each scanner fired', () => {
+    const r = scan(
+      ['--policy', policy, '--request', 'chat'],
+      body('You are a helpful assistant.', 'Tell me about Project Nightingale.'),
+    );
+    assert.equal(r.code, 1, r.err);
+    const record = JSON.parse(r.out);
+    assert.deepEqual(record.firedIn, { bannedSubstrings: ['messages[1].content'] });
+    assert.equal(record.unjudgedIn, undefined);
+  });
+
+  it('a system prompt the policy trusts is not judged, and --text prints the body as forwarded', () => {
+    const system = 'Never mention Project Nightingale.';
+    const digest = spawnSync(process.execPath, ['bin/bulwark.js', 'digest'], {
+      cwd: root,
+      input: system,
+      encoding: 'utf8',
+    }).stdout.trim();
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-scan-'));
+    const trusting = join(dir, 'policy.yaml');
+    writeFileSync(
+      trusting,
+      `${readFileSync(policy, 'utf8')}  conversation:\n    trustedInstructions: ["${digest}"]\n`,
+    );
+    const r = scan(['--policy', trusting, '--request', 'chat', '--text'], body(system, 'Hello there.'));
+    assert.equal(r.code, 0, r.err);
+    const [record, forwarded] = r.out.split(/\n(?=\{"model")/);
+    assert.deepEqual(JSON.parse(record!).unjudgedIn, ['messages[0].content']);
+    assert.equal(JSON.parse(forwarded!).messages[0].content, system);
+    // The same words from the user are judged.
+    assert.equal(scan(['--policy', trusting, '--request', 'chat'], body('Hi.', system)).code, 1);
+  });
+
+  it('a body the guard would refuse is reported, not scanned', () => {
+    const r = scan(['--policy', policy, '--request', 'chat'], '{"messages": []}');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /the guard would answer 400: messages must be a non-empty array/);
+    assert.equal(scan(['--policy', policy, '--request', 'nope'], '{}').code, 2);
   });
 });

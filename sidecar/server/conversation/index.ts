@@ -9,10 +9,10 @@ import type { TextSlot } from '../openai/input.ts';
 import type { ReplyMemory } from './reply-memory.ts';
 import { instructionDigest, trustedInstructions } from './trusted-instructions.ts';
 
-/** What the conversation rules need from the guard: its memory of returned replies, and metrics. */
+/** What the conversation rules use of the guard: its memory of returned replies, and its metrics. */
 export interface ConversationContext {
   replies?: ReplyMemory;
-  metrics: GuardMetrics;
+  metrics?: GuardMetrics;
 }
 
 /**
@@ -44,7 +44,7 @@ export function unjudgedTexts(
       trusted ??= trustedInstructions(policy.spec);
       if (trusted.size > 0 && trusted.has(instructionDigest(texts[i]!))) handling = 'trusted';
     }
-    ctx.metrics.conversationTexts.inc({ author: slot.author, handling });
+    ctx.metrics?.conversationTexts.inc({ author: slot.author, handling });
     if (handling === 'judged') return;
     unjudged ??= slots.map(() => false);
     unjudged[i] = true;

@@ -1,5 +1,5 @@
 import type { Logger } from '../../../shared/logging.ts';
-import type { AnalysisRecord, CompiledPolicy, InputScanOutcome } from '../../../shared/pipeline/types.ts';
+import type { AnalysisRecord, CompiledPolicy } from '../../../shared/pipeline/types.ts';
 import { promptDigest } from '../../audit/index.ts';
 import type { GuardMetrics } from '../../metrics/index.ts';
 import { statusClass } from '../../metrics/index.ts';
@@ -15,8 +15,9 @@ import { rememberReplies, remembersReplies, unjudgedTexts } from '../conversatio
 import type { ReplyMemory } from '../conversation/reply-memory.ts';
 import { ErrorCodes, GuardHttpError, guardrailViolation } from '../errors.ts';
 import { type GuardRequest, type GuardResponse, header, locals } from '../locals.ts';
-import { applyTexts, type InputRoute, inputSlots, slotText, type TextSlot } from '../openai/input.ts';
+import { applyTexts, type InputRoute, inputSlots, slotText } from '../openai/input.ts';
 import { outputSlots } from '../openai/output.ts';
+import { namePlaces } from '../openai/places.ts';
 import { RelayedReplies, replyTexts } from '../openai/replies.ts';
 import { formatEvent, SseParser, StreamRewriter } from '../openai/sse.ts';
 import { CHECKED_HEADER, decodeState, encodeState, STATE_HEADER } from '../state-header.ts';
@@ -103,8 +104,7 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
       if (policy.spec.audit.logContent) l.promptText = texts.join('\n');
       const unjudged = unjudgedTexts(ctx, policy, l.keyId, slots, texts);
       const outcome = await scanInput(policy, texts, state, unjudged);
-      nameFiredIn(outcome, slots);
-      if (unjudged) outcome.analysis.unjudgedIn = slots.filter((_, i) => unjudged[i]).map(paramOf);
+      namePlaces(outcome, slots, unjudged);
       l.analysis.push(outcome.analysis);
       ctx.metrics.observeAnalysis(outcome.analysis);
       if (outcome.blocked) {
@@ -191,20 +191,6 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
     res.end(changed ? JSON.stringify(parsed) : raw);
     if (remembers) rememberReplies(ctx, policy, l.keyId, replyTexts(route, parsed));
   };
-}
-
-const paramOf = (slot: TextSlot | undefined, i: number) => slot?.param ?? `text ${i}`;
-
-/** Names the places each input scanner fired by the request's parameters (analysis record `firedIn`). */
-function nameFiredIn(outcome: InputScanOutcome, slots: readonly TextSlot[]): void {
-  const firedAt = outcome.firedAt;
-  if (!firedAt) return;
-  let firedIn: Record<string, string[]> | undefined;
-  for (const [scanner, at] of Object.entries(firedAt)) {
-    firedIn ??= {};
-    firedIn[scanner] = at.map((i) => (i < 0 ? 'request' : paramOf(slots[i], i)));
-  }
-  if (firedIn) outcome.analysis.firedIn = firedIn;
 }
 
 async function scanInput(
