@@ -131,6 +131,25 @@ describe('local control plane', () => {
         return true;
       });
     });
+
+    it('rejects a GuardrailPolicy that trusts a system prompt by its text instead of its digest', async () => {
+      const objects = KubernetesObjectApi.makeApiClient(cluster.kc);
+      const invalid = {
+        apiVersion: LLM_API_VERSION,
+        kind: 'GuardrailPolicy',
+        metadata: { name: 'trusted-text', namespace: ns.name },
+        spec: { conversation: { trustedInstructions: ['You are a helpful assistant.'] } },
+      } as KubernetesObject;
+      await assert.rejects(objects.create(invalid), (err: unknown) => {
+        const status = apiStatus(err);
+        assert.equal(status?.code, 422, `expected 422 Invalid, got ${JSON.stringify(status)}`);
+        assert.match(
+          status?.message ?? '',
+          /spec\.conversation\.trustedInstructions\[0\].*should match '\^\[0-9a-f\]\{64\}\$'/,
+        );
+        return true;
+      });
+    });
   });
 
   it('takes a restricted-compliant Deployment to Available with Ready pods', async () => {
