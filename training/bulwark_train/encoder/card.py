@@ -88,6 +88,18 @@ def _loso_section(loso: dict, max_windows: int, recipe: str | None) -> list[str]
             "is unsure about, which bounds the damage; what would help is benign training data of more styles "
             "(a higher threshold would cost detection on every source).\n"
         )
+    if {"gpteacher_codegen", "pallms_prompt_injection"} <= loso["this"].keys():
+        code, pi = loso["this"]["gpteacher_codegen"], loso["this"]["pallms_prompt_injection"]
+        code_first = loso["first"].get("gpteacher_codegen", {})
+        pi_first = loso["first"].get("pallms_prompt_injection", {})
+        out.append(
+            f"Two more rows, a benign style and an attack family. GPTeacher's code-generation requests held out "
+            f"are flagged {rate(code, 'fpr')} (first stage {rate(code_first, 'fpr')}): requests to write code, "
+            f"common in real traffic, are a plain-instruction style both models mostly carry over, unlike "
+            f"role-play. The short direct injections of pallms (compiled from Lakera's gandalf and vigil's "
+            f"collections) held out are detected {rate(pi, 'tpr')} (first stage {rate(pi_first, 'tpr')}): "
+            f"direct instruction overrides are the family every other injection source also teaches.\n"
+        )
     return out
 
 
