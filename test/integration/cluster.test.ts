@@ -92,63 +92,47 @@ describe('local control plane', () => {
       assert.equal(created.metadata?.name, 'minimal');
     });
 
-    it('rejects an invalid LlmDeployment with the CEL message', async () => {
+    /** Creating `invalid` fails with 422 Invalid and a message matching `message`. */
+    const rejectsWith = async (invalid: KubernetesObject, message: RegExp) => {
       const objects = KubernetesObjectApi.makeApiClient(cluster.kc);
+      await assert.rejects(objects.create(invalid), (err: unknown) => {
+        const status = apiStatus(err);
+        assert.equal(status?.code, 422, `expected 422 Invalid, got ${JSON.stringify(status)}`);
+        assert.match(status?.message ?? '', message);
+        return true;
+      });
+    };
+    const policy = (name: string, spec: object) =>
+      ({
+        apiVersion: LLM_API_VERSION,
+        kind: 'GuardrailPolicy',
+        metadata: { name, namespace: ns.name },
+        spec,
+      }) as KubernetesObject;
+
+    it('rejects an invalid LlmDeployment with the CEL message', async () => {
       const invalid = llmDeployment(ns.name, 'no-rollout-room', {
         ...minimalSpec,
         rollout: { maxSurge: 0, maxUnavailable: 0 },
       });
-      await assert.rejects(objects.create(invalid), (err: unknown) => {
-        const status = apiStatus(err);
-        assert.equal(status?.code, 422, `expected 422 Invalid, got ${JSON.stringify(status)}`);
-        assert.match(status?.message ?? '', new RegExp(CEL_MESSAGE));
-        return true;
-      });
+      await rejectsWith(invalid, new RegExp(CEL_MESSAGE));
     });
 
     it('rejects a GuardrailPolicy whose classifier cascade band holds nothing, with the CEL message', async () => {
-      const objects = KubernetesObjectApi.makeApiClient(cluster.kc);
-      const invalid = {
-        apiVersion: LLM_API_VERSION,
-        kind: 'GuardrailPolicy',
-        metadata: { name: 'empty-band', namespace: ns.name },
-        spec: {
-          input: [
-            {
-              type: 'promptInjection',
-              params: { classifier: { cascade: { band: { low: 0.8, high: 0.2 } } } },
-            },
-          ],
-        },
-      } as KubernetesObject;
-      await assert.rejects(objects.create(invalid), (err: unknown) => {
-        const status = apiStatus(err);
-        assert.equal(status?.code, 422, `expected 422 Invalid, got ${JSON.stringify(status)}`);
-        assert.match(
-          status?.message ?? '',
-          /cascade\.band: Invalid value.*band\.low must be below band\.high/,
-        );
-        return true;
-      });
+      const band = { low: 0.8, high: 0.2 };
+      await rejectsWith(
+        policy('empty-band', {
+          input: [{ type: 'promptInjection', params: { classifier: { cascade: { band } } } }],
+        }),
+        /cascade\.band: Invalid value.*band\.low must be below band\.high/,
+      );
     });
 
     it('rejects a GuardrailPolicy that trusts a system prompt by its text instead of its digest', async () => {
-      const objects = KubernetesObjectApi.makeApiClient(cluster.kc);
-      const invalid = {
-        apiVersion: LLM_API_VERSION,
-        kind: 'GuardrailPolicy',
-        metadata: { name: 'trusted-text', namespace: ns.name },
-        spec: { conversation: { trustedInstructions: ['You are a helpful assistant.'] } },
-      } as KubernetesObject;
-      await assert.rejects(objects.create(invalid), (err: unknown) => {
-        const status = apiStatus(err);
-        assert.equal(status?.code, 422, `expected 422 Invalid, got ${JSON.stringify(status)}`);
-        assert.match(
-          status?.message ?? '',
-          /spec\.conversation\.trustedInstructions\[0\].*should match '\^\[0-9a-f\]\{64\}\$'/,
-        );
-        return true;
-      });
+      await rejectsWith(
+        policy('trusted-text', { conversation: { trustedInstructions: ['You are a helpful assistant.'] } }),
+        /spec\.conversation\.trustedInstructions\[0\].*should match '\^\[0-9a-f\]\{64\}\$'/,
+      );
     });
   });
 
