@@ -49,18 +49,11 @@ const PROSE =
   'friendly and accurate, and link to the documentation when it helps the customer solve the issue. ';
 const REPLY = 'Thanks, that helps. Let me look into it and come back with the next step.';
 
-/**
- * A chat request: a system prompt, then the user turns with a reply after each but the last: `reply`, or
- * for `--replies returned` what the fake model answers to the turn before (test/support/openai-upstream.ts).
- */
-function chatBody(userTurns: string[], reply: string | 'returned' = REPLY): string {
+/** A chat request: a system prompt, then the user turns with `replyTo(the turn)` after each but the last. */
+function chatBody(userTurns: string[], replyTo: (turn: string) => string): string {
   const messages = [{ role: 'system', content: PROSE.repeat(5) }];
   userTurns.forEach((content, i) => {
-    if (i > 0)
-      messages.push({
-        role: 'assistant',
-        content: reply === 'returned' ? `Echo: ${userTurns[i - 1]}` : reply,
-      });
+    if (i > 0) messages.push({ role: 'assistant', content: replyTo(userTurns[i - 1]!) });
     messages.push({ role: 'user', content });
   });
   return JSON.stringify({ model: 'fake-model', messages, temperature: 0.2, max_tokens: 256 });
@@ -96,7 +89,7 @@ function workload(): Workload {
         'My router keeps dropping the connection every evening.',
         `It is the AX3000 on firmware 2.1.4. ${PROSE.repeat(4)} What should I try first?`,
       ],
-      'Sorry to hear that. Which model is it, and which firmware version?',
+      () => 'Sorry to hear that. Which model is it, and which firmware version?',
     );
     return { next: () => body, bodyBytes: Buffer.byteLength(body) };
   }
@@ -107,6 +100,8 @@ function workload(): Workload {
     .filter((r) => r.label === 'benign')
     .map((r) => r.text);
   if (rows.length === 0) throw new Error(`${values.dataset}: no benign rows in split ${values.split}`);
+  // --replies returned: what the fake model answers (test/support/openai-upstream.ts), as a client sends it back.
+  const replyTo = values.replies === 'returned' ? (turn: string) => `Echo: ${turn}` : () => REPLY;
   const turn = (n: number) => `${rows[n % rows.length]} (ref ${n})`;
   // Request n is turn k of conversation c: CONVERSATIONS_AT_ONCE conversations take turns, as many users do.
   const perBlock = CONVERSATIONS_AT_ONCE * CONVERSATION_TURNS;
@@ -114,7 +109,7 @@ function workload(): Workload {
     const k = Math.floor((n % perBlock) / CONVERSATIONS_AT_ONCE);
     const c = Math.floor(n / perBlock) * CONVERSATIONS_AT_ONCE + (n % CONVERSATIONS_AT_ONCE);
     const turns = Array.from({ length: k + 1 }, (_, i) => turn(c * CONVERSATION_TURNS + i));
-    return chatBody(turns, values.replies === 'returned' ? 'returned' : REPLY);
+    return chatBody(turns, replyTo);
   };
   const sizes = Array.from({ length: perBlock * 2 }, (_, n) => Buffer.byteLength(bodyAt(n))).sort(
     (a, b) => a - b,
