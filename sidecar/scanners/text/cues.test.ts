@@ -71,15 +71,16 @@ describe('scoreCues prefilter', () => {
     assert.deepEqual(leadLiterals('\\b(?:a|b(?:c|d))x|\\bef', true), ['a', 'b', 'ef']);
     assert.equal(leadLiterals('<script\\b|\\bon(?:error|load)\\s*=', true), undefined);
     assert.equal(leadLiterals('(?:\\ba|b)', true), undefined);
+    // A lookaround consumes nothing either, before or after the boundary.
+    assert.deepEqual(leadLiterals('(?<!\\bif\\b[^.]{0,9})\\b(?:ignore|skip)\\b(?!\\s+in)', true), [
+      'skip',
+      'ignore',
+    ]);
+    assert.deepEqual(leadLiterals('\\b(?=ab)abc'), ['abc']);
+    assert.deepEqual(leadLiterals('(?=a)b'), ['b']);
+    assert.equal(leadLiterals('(?<!x)', true), undefined);
     // No safe literal: an optional group, a line anchor, a class, a quantified first character.
-    for (const source of [
-      '(?:foo)?bar',
-      '(?:^|\\n)system',
-      '[\\[(]\\s*admin',
-      '={3,}\\s*end',
-      'a|\\[?x',
-      '(?=a)b',
-    ]) {
+    for (const source of ['(?:foo)?bar', '(?:^|\\n)system', '[\\[(]\\s*admin', '={3,}\\s*end', 'a|\\[?x']) {
       assert.equal(leadLiterals(source), undefined, source);
     }
   });

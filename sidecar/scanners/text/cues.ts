@@ -233,10 +233,21 @@ const META = new Set(['\\', '(', ')', '[', ']', '{', '}', '?', '*', '+', '.', '|
 
 function branchLiterals(branch: string, wordStart: boolean, anchored: boolean): string[] | undefined {
   let i = 0;
-  // A word boundary consumes nothing; it says the literal starts where \b holds.
-  while (branch.startsWith('\\b', i)) {
-    i += 2;
-    anchored = true;
+  for (;;) {
+    // A word boundary consumes nothing; it says the literal starts where \b holds.
+    if (branch.startsWith('\\b', i)) {
+      i += 2;
+      anchored = true;
+      continue;
+    }
+    // Neither does a lookaround: it only narrows where the literal may match.
+    if (/^\(\?<?[!=]/.test(branch.slice(i, i + 4))) {
+      const end = groupEnd(branch, i);
+      if (end < 0) return undefined;
+      i = end;
+      continue;
+    }
+    break;
   }
   if (branch.startsWith('(?:', i)) {
     const end = groupEnd(branch, i);
