@@ -35,7 +35,7 @@ policy-eval: model-venv ## re-measure the default policy on validation (policies
 
 # The external check: prompts from PyPI packages (pinned) that neither model trains or tunes on, see
 # training/bulwark_train/external.py. Written to the cache, never to the repository.
-EXTERNAL_SET := $(BULWARK_CACHE)/external/external-v2.jsonl
+EXTERNAL_SET := $(BULWARK_CACHE)/external/external-v3.jsonl
 
 .PHONY: external-set external-eval
 

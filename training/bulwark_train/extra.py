@@ -4,7 +4,8 @@ Leave-one-source-out showed that a benign style neither model has seen is flagge
 validation split suggests, and short chat turns addressed to the assistant ("Are you proud of me?",
 "Chatbot, I'm scared. Can you comfort me?") were among them. The ChatterBot corpus (BSD licence, fetched
 from PyPI at a pinned version and checked against its sha256, never copied into the repository) supplies
-such turns; hard_negatives.py supplies trigger words in innocent sentences. Both go to the train split only.
+such turns; hard_negatives.py supplies trigger words in innocent sentences; application_texts.py the system
+prompts and replies an application sends along with its users' turns. All go to the train split only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from . import application_texts
 from .hard_negatives import hard_negative_rows
 from .pypi import fetch_wheel
 
@@ -62,6 +64,7 @@ def extra_rows(dataset_rows: list[dict]) -> tuple[list[dict], dict]:
     known = {r["text"].strip().casefold() for r in dataset_rows}
     chat = [r for r in chatterbot_rows(fetch_wheel(CHATTERBOT)) if r["text"].casefold() not in known]
     hard = [r for r in hard_negative_rows() if r["text"].casefold() not in known]
+    app = [r for r in application_texts.application_text_rows() if r["text"].casefold() not in known]
     texts = "\n".join(r["text"] for r in hard).encode("utf-8")
     provenance = {
         CHATTERBOT_GROUP: {**CHATTERBOT, "rows": len(chat)},
@@ -70,5 +73,6 @@ def extra_rows(dataset_rows: list[dict]) -> tuple[list[dict], dict]:
             "sha256_of_texts": hashlib.sha256(texts).hexdigest(),
             "rows": len(hard),
         },
+        **application_texts.provenance(app),
     }
-    return chat + hard, provenance
+    return chat + hard + app, provenance
