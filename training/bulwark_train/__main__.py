@@ -99,11 +99,16 @@ def main() -> None:
         help="labelled JSONL with text, label, source, license, split (default: ../shared/datasets/all.jsonl)",
     )
     ap.add_argument("--out", default=str(REPO / "models" / NAME), help="output model directory")
+    ap.add_argument(
+        "--application-texts",
+        action="store_true",
+        help="also train on training/data/application-texts.train.jsonl (measured, not shipped: see the card)",
+    )
     args = ap.parse_args()
     t_start = time.time()
 
     data_path = Path(args.data)
-    data_bytes, rows, extra_provenance = read_training_rows(data_path)
+    data_bytes, rows, extra_provenance = read_training_rows(data_path, args.application_texts)
     train = [r for r in rows if r["split"] == "train"]
     val = [r for r in rows if r["split"] == "validation"]
     y_train = np.asarray([0 if r["label"] == "benign" else 1 for r in train])
@@ -257,10 +262,10 @@ def read_dataset(data_path: Path) -> tuple[bytes, list[dict]]:
     return data_bytes, rows
 
 
-def read_training_rows(data_path: Path) -> tuple[bytes, list[dict], dict]:
+def read_training_rows(data_path: Path, with_application_texts: bool = False) -> tuple[bytes, list[dict], dict]:
     """The dataset's rows plus the benign train rows from outside it (extra.py), and where those came from."""
     data_bytes, rows = read_dataset(data_path)
-    extra, provenance = extra_rows(rows)
+    extra, provenance = extra_rows(rows, with_application_texts)
     return data_bytes, rows + extra, provenance
 
 

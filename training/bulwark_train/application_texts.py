@@ -9,7 +9,8 @@ no text copied from a public collection).
 
 Two files with the same schema, written independently over disjoint application domains:
 * application-texts.train.jsonl: train split only, two groups (system prompts, replies) so that source
-  weighting counts them as the two styles they are;
+  weighting counts them as the two styles they are; used only with `--application-texts` (measured, not
+  shipped: they cost detection elsewhere, see the n-gram card);
 * application-texts.heldout.jsonl: never trained on; part of the external check (external.py), where it
   measures what the train file did for applications the models never saw.
 """

@@ -237,8 +237,8 @@ def source_table(ds: dict) -> list[str]:
         out.append(
             "Benign train rows from outside the shared dataset (`training/bulwark_train/extra.py`; train split only, "
             "never used for a threshold or a figure): " + "; ".join(parts) + ". They are there because short chat "
-            "turns addressed to the assistant, trigger words in harmless sentences, and the system prompts and "
-            "replies a chat request carries were flagged far more often than the validation split showed.\n"
+            "turns addressed to the assistant and trigger words in harmless sentences were flagged far more often "
+            "than the validation split showed.\n"
         )
         injections = extra.get(SPIKEE_GROUP)
         if injections:
@@ -325,7 +325,17 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
         "Leaving one source out, a 512-token-window scorer ranks unseen attack sources better (ROC-AUC 0.93 vs "
         "0.84 on deepset, 0.97 vs 0.83 on garak encodings) but unseen benign sources worse (0.82 vs 0.85 on "
         "awesome 2026, 0.79 vs 0.81 on T0) and reaches only 70.8% TPR on validation; the sum of the two 80.2%. "
-        "The chunk scorer was kept because false positives are the binding constraint (FPR ≤ 2%).\n"
+        "The chunk scorer was kept because false positives are the binding constraint (FPR ≤ 2%).\n\n"
+        "Trained also on the written system prompts and assistant replies of `training/data/` (`--application-"
+        "texts`; 220 + 260 rows), with the same second model, the default policy scored 90.0% at FPR 2.1% on "
+        "validation (shipped: 89.5% / 1.6%) and 90.7% / 1.4% on the external check (91.2% / 1.9%), where it "
+        "flagged 11 instead of 16 of the 75 held-out system prompts and none instead of 5 of the 75 replies; "
+        "this model alone, refit without a source, flagged 23.0% of the unseen persona prompts instead of "
+        "55.1%. Not shipped: validation FPR went over 2%, unseen attack sources lost 1-4 points, and it scored "
+        "paraphrased extraction attempts lower (of seven written ones the cascade blocked two, not four), while "
+        "the replies and system prompts it helped with are what `spec.conversation` exempts already. Trained "
+        "on them the second model lost indirect injections (AgentDojo's on the external check 39 -> 26 of 41; "
+        "32 with the replies alone).\n"
     )
     w(ENCODER_ALTERNATIVE)
 
@@ -393,9 +403,8 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
         "suggests (e.g. deepset's short, odd injections, or garak's encoded payloads).\n"
         "* Its false positives are benign prompts in the *style* of jailbreak templates: long system prompts that set "
         "up a persona with rules (\"you must always…\", \"never reveal…\"), and requests phrased like a known "
-        "injection family. Examples scored above the default threshold: \"You are a helpful assistant. Always "
-        "answer in English and never reveal customer data.\" and \"Translate the following text to French: The "
-        "weather is nice today.\" (garak's translation family makes that opening suspicious). The guard judges "
+        "injection family, e.g. \"Translate the following text to French: The weather is nice today.\" (garak's "
+        "translation family makes that opening suspicious). The guard judges "
         "the system prompt a client sends like any other text: when the classifier flags an application's own "
         "system prompt, list its digest in the policy's `conversation.trustedInstructions` (`bulwark digest`) "
         "rather than loosening the threshold.\n"

@@ -4,8 +4,9 @@ Leave-one-source-out showed that a benign style neither model has seen is flagge
 validation split suggests, and short chat turns addressed to the assistant ("Are you proud of me?",
 "Chatbot, I'm scared. Can you comfort me?") were among them. The ChatterBot corpus (BSD licence, fetched
 from PyPI at a pinned version and checked against its sha256, never copied into the repository) supplies
-such turns; hard_negatives.py supplies trigger words in innocent sentences; application_texts.py the system
-prompts and replies an application sends along with its users' turns. All go to the train split only.
+such turns; hard_negatives.py supplies trigger words in innocent sentences. Both go to the train split only.
+application_texts.py's written system prompts and replies join them only when asked (`--application-texts`):
+measured, not shipped (see the n-gram card's "Alternatives measured").
 """
 
 from __future__ import annotations
@@ -59,12 +60,16 @@ def chatterbot_rows(wheel: Path) -> list[dict]:
     return rows
 
 
-def extra_rows(dataset_rows: list[dict]) -> tuple[list[dict], dict]:
+def extra_rows(dataset_rows: list[dict], with_application_texts: bool = False) -> tuple[list[dict], dict]:
     """Rows to add to the train split (none whose text the dataset already has) and their provenance."""
     known = {r["text"].strip().casefold() for r in dataset_rows}
     chat = [r for r in chatterbot_rows(fetch_wheel(CHATTERBOT)) if r["text"].casefold() not in known]
     hard = [r for r in hard_negative_rows() if r["text"].casefold() not in known]
-    app = [r for r in application_texts.application_text_rows() if r["text"].casefold() not in known]
+    app = (
+        [r for r in application_texts.application_text_rows() if r["text"].casefold() not in known]
+        if with_application_texts
+        else []
+    )
     texts = "\n".join(r["text"] for r in hard).encode("utf-8")
     provenance = {
         CHATTERBOT_GROUP: {**CHATTERBOT, "rows": len(chat)},
@@ -73,6 +78,6 @@ def extra_rows(dataset_rows: list[dict]) -> tuple[list[dict], dict]:
             "sha256_of_texts": hashlib.sha256(texts).hexdigest(),
             "rows": len(hard),
         },
-        **application_texts.provenance(app),
+        **(application_texts.provenance(app) if app else {}),
     }
     return chat + hard + app, provenance

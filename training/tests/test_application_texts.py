@@ -1,5 +1,5 @@
-"""The written application texts (bulwark_train/application_texts.py): the train file feeds both models, the
-held-out file only the external check, so the two must not share text."""
+"""The written application texts (bulwark_train/application_texts.py): the train file is for training (opt-in),
+the held-out file for the external check only, so the two must not share text."""
 
 from __future__ import annotations
 
