@@ -10,6 +10,7 @@ import unittest
 from pathlib import Path
 
 from bulwark_train import application_texts as app
+from bulwark_train import extra
 
 
 def spans(text: str, n: int = 14) -> set[tuple[str, ...]]:
@@ -56,3 +57,18 @@ class ApplicationTextsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ExtraRowsTest(unittest.TestCase):
+    """extra.py adds the train file only when asked (the shipped models do not learn from it)."""
+
+    def test_application_texts_join_the_extra_rows_only_when_asked(self) -> None:
+        dataset = [{"text": "What time is it?", "label": "benign"}]
+        default, provenance = extra.extra_rows(dataset)
+        self.assertFalse({r["group"] for r in default} & set(app.GROUPS.values()))
+        self.assertFalse(set(provenance) & set(app.GROUPS.values()))
+        asked, provenance = extra.extra_rows(dataset, with_application_texts=True)
+        added = [r for r in asked if r["group"] in app.GROUPS.values()]
+        self.assertEqual(len(added), len(app.application_text_rows()))
+        self.assertEqual(set(provenance) & set(app.GROUPS.values()), set(app.GROUPS.values()))
+        self.assertEqual(len(asked) - len(default), len(added))
