@@ -12,7 +12,7 @@ Two files with the same schema, written independently over disjoint application 
   weighting counts them as the two styles they are; used only with `--application-texts` (measured, not
   shipped: they cost detection elsewhere, see the n-gram card);
 * application-texts.heldout.jsonl: never trained on; part of the external check (external.py), where it
-  measures what the train file did for applications the models never saw.
+  measures how the models treat applications they never saw.
 """
 
 from __future__ import annotations
@@ -42,18 +42,18 @@ def read_texts(path: Path) -> list[dict]:
     return rows
 
 
-def application_text_rows(path: Path = TRAIN_FILE, split: str = "train") -> list[dict]:
-    source = f"bulwark:training/data/{path.name}"
+def application_text_rows() -> list[dict]:
+    """The train file's rows as benign train rows of the dataset's schema."""
     return [
         {
             "text": r["text"].strip(),
             "label": "benign",
-            "source": source,
+            "source": f"bulwark:training/data/{TRAIN_FILE.name}",
             "license": LICENSE,
-            "split": split,
+            "split": "train",
             "group": GROUPS[r["kind"]],
         }
-        for r in read_texts(path)
+        for r in read_texts(TRAIN_FILE)
     ]
 
 
