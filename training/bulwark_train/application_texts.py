@@ -57,13 +57,13 @@ def application_text_rows() -> list[dict]:
     ]
 
 
-def provenance(rows: list[dict], path: Path = TRAIN_FILE) -> dict:
-    """Per group: the file, its sha256, the rows kept and the application domains they were written for."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    domains = len({r["domain"] for r in read_texts(path)})
+def provenance(rows: list[dict]) -> dict:
+    """Per group: the train file, its sha256, the rows kept and the application domains they were written for."""
+    digest = hashlib.sha256(TRAIN_FILE.read_bytes()).hexdigest()
+    domains = len({r["domain"] for r in read_texts(TRAIN_FILE)})
     return {
         group: {
-            "file": f"training/data/{path.name}",
+            "file": f"training/data/{TRAIN_FILE.name}",
             "sha256": digest,
             "rows": sum(r["group"] == group for r in rows),
             "domains": domains,
