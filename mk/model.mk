@@ -34,15 +34,22 @@ policy-eval: model-venv ## re-measure the default policy on validation (policies
 	cd training && $(TRAIN_PY) -m bulwark_train.encoder.card ../$(ENCODER_DIR)
 
 # The external check: prompts from PyPI packages (pinned) that neither model trains or tunes on, see
-# training/bulwark_train/external.py. Written to the cache, never to the repository.
+# training/bulwark_train/external.py. Written to the cache, never to the repository. The builder needs only
+# the standard library, pip and PyYAML (the machine's Python, as test-training), and takes seconds, so the
+# test suite builds it too: the test of policies/default.external.json then runs on every machine.
 EXTERNAL_SET := $(BULWARK_CACHE)/external/external-v3.jsonl
+EXTERNAL_SOURCES := $(addprefix training/bulwark_train/,external.py agentdojo.py application_texts.py pypi.py) \
+	training/data/application-texts.heldout.jsonl
 
 .PHONY: external-set external-eval
 
-external-set: model-venv ## fetch and build the external check set ($(EXTERNAL_SET))
-	cd training && $(TRAIN_PY) -m bulwark_train.external $(EXTERNAL_SET)
+external-set: $(EXTERNAL_SET) ## fetch and build the external check set ($(EXTERNAL_SET))
+$(EXTERNAL_SET): $(EXTERNAL_SOURCES)
+	cd training && BULWARK_CACHE=$(BULWARK_CACHE) $(MODEL_PYTHON) -m bulwark_train.external $(EXTERNAL_SET)
 
-external-eval: external-set ## the default policy on the external set (policies/default.external.json), cards re-rendered
+test-prereqs: external-set
+
+external-eval: external-set model-venv ## the default policy on the external set (policies/default.external.json), cards re-rendered
 	npx tsx scripts/model/default-policy-eval.ts $(EXTERNAL_SET) external
 	cd training && $(TRAIN_PY) -m bulwark_train.card ../$(MODEL_DIR)
 	cd training && $(TRAIN_PY) -m bulwark_train.encoder.card ../$(ENCODER_DIR)

