@@ -53,6 +53,24 @@ const OWN_CONTENT = w(
 );
 const IN_CONTENT = `(?!\\s+(?:(?:that|which)\\s+)?(?:(?:appear|appears|are|is|were|may be)\\s+)?(?:(?:embedded|contained|found|hidden|written|placed|included)\\s+)?(?:in|inside|within)\\s+(?:(?:the|a|an|any|this|that|such|its|their|those|these)\\s+)?(?:(?!${OWN_CONTENT}\\b)[\\p{L}-]+\\s+)?${w('documents?|e-?mails?|messages?|reviews?|text|listings?|descriptions?|pages?|files?|content|tool (?:results?|output)|results?|transcripts?|attachments?|records?|uploads?|comments?|tickets?|data|sources?|passages?|context')}\\b|\\s+(?:it|they|this|that)\\s+contains?\\b)`;
 
+// A variable or file that holds credentials (matched on the lower-cased skeleton).
+const SECRET_NAME =
+  '\\w*(?:secret|token|api_?key|apikey|passw(?:or)?d|credential|private_?key|access_?key|database_url)\\w*';
+const SECRET_FILE = `[~/\\w.-]*(?:\\.env\\b(?![.-]${w('example|sample|template|dist')})|secret|credential|id_rsa|id_ed25519|\\.netrc|\\.pypirc|\\.aws/|/etc/shadow|\\.kube/config)`;
+// "When I run ...", "we printed ...", "never run ...": said about the command, not asked of the reader.
+const NOT_ASKED = `(?<!\\b${w("i|we|i've|i'm|we've|my|our|never|not|don't|dont|avoid|refuse to|must not")}\\b[^.!?\\n]{0,60})`;
+// The first word of every command the secret-reveal cue knows: checked before its lookbehind, so that
+// runs only where such a command starts, not at every position of a long text.
+const COMMAND_WORD = w(
+  'echo|printf|printenv|print|println|console|puts|cat|less|more|head|tail|base64|xxd|strings|open|env|os|json',
+);
+const PRECONDITION_OBJECT = w(
+  'making|modifying|changing|editing|patching|testing|touching|proceeding|you (?:make|modify|change|edit|start|begin|proceed|continue)|(?:any|making any) (?:changes|modifications)',
+);
+const SETUP_VERB = w(
+  'run|execute|install|verify|check|add|initiali[sz]e|configure|dump|capture|inspect|print',
+);
+
 export const INJECTION_CUES: readonly Cue[] = [
   // "Ignore the above directions", "disregard any previous and following instructions".
   {
@@ -415,6 +433,28 @@ export const INJECTION_CUES: readonly Cue[] = [
       `\\b${w('concatenate these strings|render (?:this|the following) (?:markdown|image|html)|print (?:the )?(?:following )?(?:markdown|image)|replace \\[data\\] with|escape spaces with')}`,
     ),
     weight: 0.7,
+  },
+  // Text planted for a coding agent (an issue, a README, a code comment or a config file it reads) asks it to
+  // run a command that reveals credentials: print a secret variable or the whole environment, read a .env,
+  // key or credential file. Legitimate setup steps install and test; they do not print secrets. A user who
+  // writes about such a command ("when I run echo $API_KEY nothing shows") and an application rule that
+  // forbids it ("never run cat .env") do not ask for it, so a first-person subject or a negation earlier in
+  // the sentence lets it through.
+  {
+    id: 'secret-reveal',
+    re: re(
+      `\\b(?=${COMMAND_WORD}\\b)${NOT_ASKED}(?:${w('echo|printf|printenv')}\\s+["'\x60]?\\$?\\{?${SECRET_NAME}|${w('print|console\\.log|puts|println')}\\s*\\(?\\s*(?:os\\.environ(?:\\.get)?\\s*[[(]\\s*["']${SECRET_NAME}|os\\.getenv\\(\\s*["']${SECRET_NAME}|process\\.env\\.${SECRET_NAME})|${w('cat|less|more|head|tail|base64|xxd|strings')}\\s+(?:-\\w+\\s+)*["']?${SECRET_FILE}|print\\(\\s*open\\(\\s*["']${SECRET_FILE}|open\\(\\s*["']${SECRET_FILE}["']\\s*\\)\\.read\\(\\)|${w('env|printenv')}\\s*(?:\\|\\s*${w('sort|grep|tee|curl|nc|base64')}\\b|>)|os\\.environ\\.items\\(\\)|print\\(\\s*(?:dict\\()?os\\.environ\\s*\\)|console\\.log\\(\\s*process\\.env\\s*\\)|json\\.dumps\\(\\s*(?:dict\\()?os\\.environ)`,
+    ),
+    weight: 0.6,
+  },
+  // The same planted text's framing: a step the agent must take before it touches the code. Weak alone (a
+  // contributing guide says "run the tests before making changes"); with a payload (os.system) it adds up.
+  {
+    id: 'agent-precondition',
+    re: re(
+      `\\bbefore ${PRECONDITION_OBJECT}\\b[^.\\n]{0,80}?(?:[,:]|\\bplease\\b|\\bfirst\\b|\\bmust\\b)[^.]{0,40}?\\b${SETUP_VERB}\\b|\\b${SETUP_VERB}\\b[^.\\n]{0,60}?\\bbefore ${PRECONDITION_OBJECT}`,
+    ),
+    weight: 0.3,
   },
   // Payload relays: the prompt asks the model to emit code or markup for a downstream system to run.
   // The payload itself is separate evidence from the request to relay it: "include '<script>…' in your
