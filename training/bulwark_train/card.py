@@ -332,14 +332,18 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
         "The chunk scorer was kept because false positives are the binding constraint (FPR ≤ 2%).\n\n"
         "Trained also on the written system prompts and assistant replies of `training/data/` (`--application-"
         "texts`; 220 + 260 rows), with the same second model, the default policy scored 90.0% at FPR 2.1% on "
-        "validation (shipped: 89.5% / 1.6%) and 90.7% / 1.4% on the external check (91.2% / 1.9%), where it "
+        "validation (shipped: 89.5% / 1.6%) and 90.7% / 1.4% on the external check as it then was (2,485 rows; "
+        "shipped 91.2% / 1.9%), where it "
         "flagged 11 instead of 16 of the 75 held-out system prompts and none instead of 5 of the 75 replies; "
         "this model alone, refit without a source, flagged 23.0% of the unseen persona prompts instead of "
         "55.1%. Not shipped: validation FPR went over 2%, unseen attack sources lost 1-4 points, and it scored "
         "paraphrased extraction attempts lower (of seven written ones the cascade blocked two, not four), while "
         "the replies and system prompts it helped with are what `spec.conversation` exempts already. Trained "
         "on them the second model lost indirect injections (AgentDojo's on the external check 39 -> 26 of 41; "
-        "32 with the replies alone).\n"
+        "32 with the replies alone). The held-out texts share an author with the train file; on b3's 27 "
+        "application system prompts, written by others and added to the external check later, this model "
+        "flagged as many as the shipped one (12 of 27): what it learned did not carry over to another author's "
+        "prompts.\n"
     )
     w(ENCODER_ALTERNATIVE)
 
