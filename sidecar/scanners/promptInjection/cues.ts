@@ -443,7 +443,7 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'secret-reveal',
     re: re(
-      `\\b(?=${COMMAND_WORD}\\b)${NOT_ASKED}(?:${w('echo|printf|printenv')}\\s+["'\x60]?\\$?\\{?${SECRET_NAME}|${w('print|console\\.log|puts|println')}\\s*\\(?\\s*(?:os\\.environ(?:\\.get)?\\s*[[(]\\s*["']${SECRET_NAME}|os\\.getenv\\(\\s*["']${SECRET_NAME}|process\\.env\\.${SECRET_NAME})|${w('cat|less|more|head|tail|base64|xxd|strings')}\\s+(?:-\\w+\\s+)*["']?${SECRET_FILE}|print\\(\\s*open\\(\\s*["']${SECRET_FILE}|open\\(\\s*["']${SECRET_FILE}["']\\s*\\)\\.read\\(\\)|${w('env|printenv')}\\s*(?:\\|\\s*${w('sort|grep|tee|curl|nc|base64')}\\b|>)|os\\.environ\\.items\\(\\)|print\\(\\s*(?:dict\\()?os\\.environ\\s*\\)|console\\.log\\(\\s*process\\.env\\s*\\)|json\\.dumps\\(\\s*(?:dict\\()?os\\.environ)`,
+      `\\b(?=${COMMAND_WORD}\\b)${NOT_ASKED}(?:${w('echo|printf|printenv')}\\s+["'\x60]?\\$?\\{?${SECRET_NAME}|${w('print|console\\.log|puts|println')}\\s*\\(?\\s*(?:os\\.environ(?:\\.get)?\\s*[[(]\\s*["']${SECRET_NAME}|os\\.getenv\\(\\s*["']${SECRET_NAME}|process\\.env\\.${SECRET_NAME})|${w('cat|less|more|head|tail|base64|xxd|strings')}\\s+(?:-\\w+\\s+)*["']?${SECRET_FILE}|print\\(\\s*open\\(\\s*["']${SECRET_FILE}|open\\(\\s*["']${SECRET_FILE}[~/\\w.-]*["']\\s*\\)(?:\\.read\\(\\)|[^\\n]{0,40}?\\bprint\\(\\s*\\w+\\.read\\(\\))|${w('env|printenv')}\\s*(?:\\|\\s*${w('sort|grep|tee|curl|nc|base64')}\\b|>)|os\\.environ\\.items\\(\\)|print\\(\\s*(?:dict\\()?os\\.environ\\s*\\)|console\\.log\\(\\s*process\\.env\\s*\\)|json\\.dumps\\(\\s*(?:dict\\()?os\\.environ)`,
     ),
     weight: 0.6,
   },
@@ -465,6 +465,17 @@ export const INJECTION_CUES: readonly Cue[] = [
       `<script\\b|javascript:|\\bon(?:error|load|mouseover)\\s*=|\\bunion\\s+select\\b|;\\s*drop\\s+table\\b|'\\s*or\\s*'1'\\s*=\\s*'1|\\brm\\s+-rf\\s+/|\\b__import__\\s*\\(|\\bos\\.system\\s*\\(`,
     ),
     weight: 0.45,
+  },
+  // A shell command wrapped in a Python one-liner, given as a command to run (on a line of its own or after
+  // "run"): documentation gives the command itself, planted text hides what it runs ("python -c \"import
+  // os; os.system('curl … | sh')\""). With the payload cue above it blocks; a question quoting such a
+  // one-liner is not a command line.
+  {
+    id: 'payload-exec',
+    re: re(
+      `(?:(?:^|\\n)[ \\t#$>]*|\\b${w('run|execute')}:?\\s*\x60)python3?\\s+-c\\s+["'][^"'\\n]{0,200}?\\b(?:os\\.system|os\\.popen|subprocess\\.\\w+|pty\\.spawn)\\s*\\(`,
+    ),
+    weight: 0.3,
   },
   {
     id: 'payload-relay',
