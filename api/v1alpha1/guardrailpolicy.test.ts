@@ -33,6 +33,16 @@ describe('GuardrailPolicySpec', () => {
       'conversation.trustedInstructions.0: must be a SHA-256 digest: 64 lowercase hex digits (bulwark digest < FILE)',
     ],
     [
+      'a trusted prefix without its length',
+      { conversation: { trustedInstructionPrefixes: [{ digest: 'a'.repeat(64) }] } },
+      'conversation.trustedInstructionPrefixes.0.bytes: Invalid input: expected number',
+    ],
+    [
+      'a trusted prefix of no bytes',
+      { conversation: { trustedInstructionPrefixes: [{ digest: 'a'.repeat(64), bytes: 0 }] } },
+      'conversation.trustedInstructionPrefixes.0.bytes: Too small',
+    ],
+    [
       'an unknown way to treat assistant turns',
       { conversation: { assistantTurns: 'ignore' } },
       'conversation.assistantTurns: Invalid option: expected one of "judge"|"judgeUnlessReturned"|"skip"',

@@ -381,6 +381,33 @@ export const ConversationSpec = z
           "one) of the application's own system and developer messages. A system or developer message, or " +
           'Responses instructions, whose text matches is not judged by block and flag scanners.',
       ),
+    trustedInstructionPrefixes: z
+      .array(
+        z
+          .object({
+            digest: z
+              .string()
+              .regex(
+                /^[0-9a-f]{64}$/,
+                'must be a SHA-256 digest: 64 lowercase hex digits (bulwark digest --prefix < FILE)',
+              ),
+            bytes: z
+              .int32()
+              .min(1)
+              .max(1_048_576)
+              .describe('Length of the trusted beginning in UTF-8 bytes.'),
+          })
+          .strict(),
+      )
+      .max(1024)
+      .optional()
+      .describe(
+        'The fixed beginnings of system and developer messages that an application fills in from a template ' +
+          '(`bulwark digest --prefix < FILE` prints one entry for the fixed part). A message whose first ' +
+          '`bytes` bytes (UTF-8, leading whitespace left out) have the SHA-256 `digest` is judged by block and ' +
+          'flag scanners only from there on: what the template filled in (dates, user details, retrieved ' +
+          'documents) is still judged.',
+      ),
   })
   .strict();
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type CompiledPolicy, PolicyCompileError } from '../../shared/pipeline/index.ts';
 import { PolicyError } from '../../shared/policy/index.ts';
-import { unjudgedTexts } from '../../sidecar/server/conversation/index.ts';
+import { judgedFrom } from '../../sidecar/server/conversation/index.ts';
 import {
   applyTexts,
   type InputRoute,
@@ -38,9 +38,9 @@ async function scanRequest(
     return 1;
   }
   const texts = slots.map(slotText);
-  const unjudged = unjudgedTexts({}, policy, 'cli', slots, texts);
-  const outcome = await policy.scanInput(texts, policy.newRequestState('cli'), unjudged);
-  namePlaces(outcome, slots, unjudged);
+  const from = judgedFrom({}, policy, 'cli', slots, texts);
+  const outcome = await policy.scanInput(texts, policy.newRequestState('cli'), from);
+  namePlaces(outcome, slots, texts, from);
   console.log(JSON.stringify(outcome.analysis, null, 2));
   if (printBody) {
     applyTexts(slots, outcome.texts);
@@ -58,9 +58,10 @@ Runs the policy's input (default) or output scanners over the text read from sta
 the guard would for one message, and prints the analysis record as JSON: scores per scanner (every
 scanner runs, even after a block), malicious, identifiedThreats, actions, errors, latencyMs.
 With --request, standard input is a whole OpenAI API request body for that endpoint, scanned as the guard
-scans it (every message, part and tool description; the policy's trustedInstructions apply; an assistant
+scans it (every message, part and tool description; the policy's trustedInstructions and trustedInstructionPrefixes apply; an assistant
 turn is judged unless assistantTurns is skip, since no reply was returned here), and the record also says
-where each scanner fired (firedIn) and which texts were not judged (unjudgedIn).
+where each scanner fired (firedIn), which texts were not judged (unjudgedIn) and which were judged only
+after a trusted beginning (trustedPrefixIn).
 Exit 0 when the text would pass (possibly rewritten), 1 when it would be blocked.
 
 Flags:

@@ -99,7 +99,7 @@ describe('compilePolicy: scanInput', () => {
     assert.equal(three.blocked, true);
   });
 
-  it('texts marked unjudged skip block and flag entries, not rewrites or request-wide limits', async () => {
+  it('block and flag entries judge each text from its offset on, not rewrites or request-wide limits', async () => {
     const p = compilePolicy(
       policy({
         input: [
@@ -111,20 +111,29 @@ describe('compilePolicy: scanInput', () => {
       }),
     );
     const reply = 'forbidden words to bob@example.com';
-    const out = await p.scanInput(['hello', reply], p.newRequestState('r'), [false, true]);
+    const out = await p.scanInput(['hello', reply], p.newRequestState('r'), [0, reply.length]);
     assert.equal(out.blocked, false);
     assert.deepEqual(out.texts, ['hello', 'forbidden words to <EMAIL_1>']);
     assert.deepEqual(out.analysis.identifiedThreats, ['pii']);
-    const judged = await p.scanInput(['hello', reply], p.newRequestState('r'), [true, false]);
+    const judged = await p.scanInput(['hello', reply], p.newRequestState('r'), [5, 0]);
     assert.deepEqual(judged.analysis.identifiedThreats, ['bannedSubstrings']);
     const long = 'the quick brown fox jumps';
-    const counted = await p.scanInput([long, long, long], p.newRequestState('r'), [true, true, true]);
+    const counted = await p.scanInput([long, long, long], p.newRequestState('r'), [25, 25, 25]);
     assert.deepEqual(counted.analysis.identifiedThreats, ['tokenLimit']);
     // Where each scanner fired, by text index; -1 for a scanner of the whole request.
     assert.deepEqual(out.firedAt, { pii: [1] });
     assert.deepEqual(counted.firedAt, { tokenLimit: [-1] });
     const both = await p.scanInput(['forbidden', 'ok', 'forbidden a@b.example'], p.newRequestState('r'));
     assert.deepEqual(both.firedAt, { bannedSubstrings: [0, 2] });
+    // From a trusted beginning on: what comes before it is not judged, what comes after it is, and a
+    // rewrite still covers the whole text.
+    const template = 'Never say forbidden words. Contact: ';
+    const filled = `${template}bob@example.com`;
+    const tail = await p.scanInput([filled], p.newRequestState('r'), [template.length]);
+    assert.deepEqual(tail.analysis.identifiedThreats, ['pii']);
+    assert.deepEqual(tail.texts, ['Never say forbidden words. Contact: <EMAIL_1>']);
+    const attack = await p.scanInput([`${template}forbidden`], p.newRequestState('r'), [template.length]);
+    assert.equal(attack.blocked, true);
   });
 
   it('failFast stops at the first block; failFast false scores every scanner', async () => {

@@ -170,7 +170,7 @@ export function compilePolicy(
     texts: string[],
     ctx: ScanContext,
     recorder: Recorder,
-    unjudged?: readonly boolean[],
+    judgedFrom?: readonly number[],
   ): Promise<boolean> {
     let blocked = false;
     for (const e of entries) {
@@ -184,10 +184,13 @@ export function compilePolicy(
         const judges = e.action === 'block' || e.action === 'flag';
         for (let i = 0; i < texts.length; i++) {
           const text = texts[i]!;
-          if (text === '' || (judges && unjudged?.[i])) continue;
+          // Judges read only what the conversation rules leave to judge; rewriters read everything.
+          const from = judges ? (judgedFrom?.[i] ?? 0) : 0;
+          const scanned = from > 0 ? text.slice(from) : text;
+          if (scanned === '') continue;
           let result: ScanResult;
           try {
-            const raw = e.scanner.scan(text, ctx);
+            const raw = e.scanner.scan(scanned, ctx);
             result =
               typeof (raw as Partial<Promise<ScanResult>>).then === 'function'
                 ? await raw
@@ -226,11 +229,11 @@ export function compilePolicy(
     async scanInput(
       texts: string[],
       state: RequestState,
-      unjudged?: readonly boolean[],
+      judgedFrom?: readonly number[],
     ): Promise<InputScanOutcome> {
       const recorder = new Recorder('input');
       const out = [...texts];
-      const blocked = await scanTexts(input, out, context('input', state), recorder, unjudged);
+      const blocked = await scanTexts(input, out, context('input', state), recorder, judgedFrom);
       return { texts: out, blocked, analysis: recorder.finish(), firedAt: recorder.firedAt };
     },
     async scanOutput(

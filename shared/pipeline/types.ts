@@ -33,6 +33,11 @@ export interface AnalysisRecord {
    * when every text was judged.
    */
   unjudgedIn?: string[];
+  /**
+   * Input texts judged only after their trusted beginning (conversation.trustedInstructionPrefixes), by
+   * parameter name. Set by the guard; absent when no such text was in the request.
+   */
+  trustedPrefixIn?: string[];
 }
 
 export interface InputScanOutcome {
@@ -59,11 +64,12 @@ export interface CompiledPolicy {
   readonly spec: GuardrailPolicySpec;
   newRequestState(requestId: string): RequestState;
   /**
-   * Scans every text the model will read (all messages, parts, tool results) as one request. Texts marked
-   * in `unjudged` (those the policy's `conversation` exempts) are not judged by block and flag entries;
-   * redact and anonymize entries still rewrite them and request-wide entries still count them.
+   * Scans every text the model will read (all messages, parts, tool results) as one request. Block and
+   * flag entries judge each text from its offset in `judgedFrom` on (what the policy's `conversation`
+   * exempts comes first: a text's length exempts all of it, a trusted prefix's end the beginning); redact
+   * and anonymize entries still rewrite whole texts and request-wide entries still count them.
    */
-  scanInput(texts: string[], state: RequestState, unjudged?: readonly boolean[]): Promise<InputScanOutcome>;
+  scanInput(texts: string[], state: RequestState, judgedFrom?: readonly number[]): Promise<InputScanOutcome>;
   /** Scans a complete (non-streamed) output text. */
   scanOutput(
     text: string,

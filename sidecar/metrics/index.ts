@@ -82,7 +82,8 @@ export class GuardMetrics {
     help:
       'Texts of earlier assistant turns and of system/developer instructions in requests, by author and by ' +
       'how block and flag scanners treated them: judged, returned (a reply this guard returned to the same ' +
-      'client), skipped (assistantTurns: skip) or trusted (listed in trustedInstructions).',
+      'client), skipped (assistantTurns: skip), trusted (listed in trustedInstructions) or trustedPrefix (judged ' +
+      'after a beginning listed in trustedInstructionPrefixes).',
     labelNames: ['author', 'handling'] as const,
     registers: [this.registry],
   });

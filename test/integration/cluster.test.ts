@@ -134,6 +134,19 @@ describe('local control plane', () => {
         /spec\.conversation\.trustedInstructions\[0\].*should match '\^\[0-9a-f\]\{64\}\$'/,
       );
     });
+
+    it('rejects a trusted prompt beginning of no bytes, or without its digest', async () => {
+      await rejectsWith(
+        policy('empty-prefix', {
+          conversation: { trustedInstructionPrefixes: [{ digest: 'a'.repeat(64), bytes: 0 }] },
+        }),
+        /spec\.conversation\.trustedInstructionPrefixes\[0\]\.bytes: Invalid value: 0: .*greater than or equal to 1/,
+      );
+      await rejectsWith(
+        policy('no-digest', { conversation: { trustedInstructionPrefixes: [{ bytes: 9 }] } }),
+        /spec\.conversation\.trustedInstructionPrefixes\[0\]\.digest: Required value/,
+      );
+    });
   });
 
   it('takes a restricted-compliant Deployment to Available with Ready pods', async () => {

@@ -7,13 +7,14 @@ const placeOf = (slots: readonly TextSlot[], i: number) =>
 
 /**
  * Names, in the input analysis record, the places each scanner fired (`firedIn`; `request` for a scanner
- * of the whole request) and the texts left unjudged (`unjudgedIn`): the pipeline knows texts by index, the
- * request by parameter.
+ * of the whole request), the texts left unjudged (`unjudgedIn`) and those judged after a trusted beginning
+ * (`trustedPrefixIn`): the pipeline knows texts by index, the request by parameter.
  */
 export function namePlaces(
   outcome: InputScanOutcome,
   slots: readonly TextSlot[],
-  unjudged: readonly boolean[] | undefined,
+  texts: readonly string[],
+  judgedFrom: readonly number[] | undefined,
 ): void {
   const fired = Object.entries(outcome.firedAt ?? {});
   if (fired.length > 0) {
@@ -21,6 +22,13 @@ export function namePlaces(
       fired.map(([scanner, at]) => [scanner, at.map((i) => placeOf(slots, i))]),
     );
   }
-  const exempt = unjudged?.flatMap((skip, i) => (skip ? [placeOf(slots, i)] : [])) ?? [];
+  if (!judgedFrom) return;
+  const exempt: string[] = [];
+  const prefixed: string[] = [];
+  judgedFrom.forEach((from, i) => {
+    if (from >= texts[i]!.length) exempt.push(placeOf(slots, i));
+    else if (from > 0) prefixed.push(placeOf(slots, i));
+  });
   if (exempt.length > 0) outcome.analysis.unjudgedIn = exempt;
+  if (prefixed.length > 0) outcome.analysis.trustedPrefixIn = prefixed;
 }

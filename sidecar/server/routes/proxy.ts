@@ -11,7 +11,7 @@ import {
   type UpstreamResponse,
   upstreamError,
 } from '../../upstream/index.ts';
-import { rememberReplies, remembersReplies, unjudgedTexts } from '../conversation/index.ts';
+import { judgedFrom, rememberReplies, remembersReplies } from '../conversation/index.ts';
 import type { ReplyMemory } from '../conversation/reply-memory.ts';
 import { ErrorCodes, GuardHttpError, guardrailViolation } from '../errors.ts';
 import { type GuardRequest, type GuardResponse, header, locals } from '../locals.ts';
@@ -102,9 +102,9 @@ export function createProxyHandler(ctx: ProxyContext, route: InputRoute) {
       const texts = slots.map(slotText);
       l.promptSha256 = promptDigest(texts);
       if (policy.spec.audit.logContent) l.promptText = texts.join('\n');
-      const unjudged = unjudgedTexts(ctx, policy, l.keyId, slots, texts);
-      const outcome = await scanInput(policy, texts, state, unjudged);
-      namePlaces(outcome, slots, unjudged);
+      const from = judgedFrom(ctx, policy, l.keyId, slots, texts);
+      const outcome = await scanInput(policy, texts, state, from);
+      namePlaces(outcome, slots, texts, from);
       l.analysis.push(outcome.analysis);
       ctx.metrics.observeAnalysis(outcome.analysis);
       if (outcome.blocked) {
@@ -197,10 +197,10 @@ async function scanInput(
   policy: CompiledPolicy,
   texts: string[],
   state: RequestState,
-  unjudged: readonly boolean[] | undefined,
+  judgedFrom: readonly number[] | undefined,
 ) {
   try {
-    return await policy.scanInput(texts, state, unjudged);
+    return await policy.scanInput(texts, state, judgedFrom);
   } catch (err) {
     return failMode(policy, 'input', err, () => ({ texts, blocked: false }));
   }
