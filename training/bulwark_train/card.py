@@ -150,7 +150,10 @@ def _policy_section(ev: dict) -> list[str]:
     out.append(
         f"\nTarget: TPR ≥ 95% at FPR ≤ 2%; {'met' if met else 'not met'}. Some injection cues (bracketed role tags, text addressed to "
         "automated readers) and the cascade's band were chosen after looking at validation rows, so these figures are optimistic; "
-        "`policies/default.yaml` states what the train-derived cues alone reached.\n"
+        "`policies/default.yaml` states what the train-derived cues alone reached. Labels cap the measurable "
+        "rate: in a blind audit of the policy's 74 validation errors (`training/data/README.md`), two judges "
+        "read 29 of the 64 missed attacks as benign, so a detector that flags none of them reaches at most "
+        "95.2% here.\n"
     )
     if "external" in ev:
         out.extend(_external_section(ev["external"]))
