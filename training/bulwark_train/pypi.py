@@ -16,19 +16,29 @@ def cache_dir() -> Path:
 
 def fetch_wheel(pin: dict) -> Path:
     """A pinned PyPI wheel, downloaded once with pip (which checks the hash) and re-checked on every use."""
-    wheel = cache_dir() / pin["wheel"]
-    if not wheel.exists():
-        wheel.parent.mkdir(parents=True, exist_ok=True)
+    return fetch_wheels([pin])[0]
+
+
+def fetch_wheels(pins: list[dict]) -> list[Path]:
+    """Pinned wheels, the missing ones downloaded by one pip run (pip checks every hash), all re-checked."""
+    missing = [p for p in pins if not (cache_dir() / p["wheel"]).exists()]
+    if missing:
+        cache_dir().mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             req = Path(tmp) / "requirements.txt"
-            req.write_text(f"{pin['package']}=={pin['version']} --hash=sha256:{pin['sha256']}\n")
+            req.write_text("".join(f"{p['package']}=={p['version']} --hash=sha256:{p['sha256']}\n" for p in missing))
             subprocess.run(
                 [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
                  "--only-binary=:all:", "--require-hashes", "-r", str(req), "-d", tmp],
                 check=True,
             )
-            (Path(tmp) / pin["wheel"]).replace(wheel)
-    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    if digest != pin["sha256"]:
-        raise SystemExit(f"{wheel}: sha256 {digest}, expected {pin['sha256']}; delete it to re-download")
-    return wheel
+            for p in missing:
+                (Path(tmp) / p["wheel"]).replace(cache_dir() / p["wheel"])
+    wheels = []
+    for p in pins:
+        wheel = cache_dir() / p["wheel"]
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        if digest != p["sha256"]:
+            raise SystemExit(f"{wheel}: sha256 {digest}, expected {p['sha256']}; delete it to re-download")
+        wheels.append(wheel)
+    return wheels
