@@ -242,11 +242,20 @@ def source_table(ds: dict) -> list[str]:
                 f"{replies['rows']} assistant replies (acknowledgements, refusals, code, in-character turns), written "
                 f"for Bulwark over {prompts['domains']} application domains, in `{prompts['file']}` (sha256 `{prompts['sha256']}`)"
             )
+        docs = extra.get("npm_readmes")
+        if docs:
+            parts.append(
+                f"`npm_readmes`: the READMEs of {docs['rows']} npm packages (the packages of the project's lockfile "
+                f"without platform binaries, pinned with their sha512 integrity in `{docs['file']}`, sha256 "
+                f"`{docs['sha256_of_list']}`; licences {', '.join(docs['licenses'])}), at most 20,000 characters "
+                "each, fetched from the npm registry at training time and not part of this repository"
+            )
         out.append(
             "Benign train rows from outside the shared dataset (`training/bulwark_train/extra.py`; train split only, "
             "never used for a threshold or a figure): " + "; ".join(parts) + ". They are there because short chat "
-            "turns addressed to the assistant and trigger words in harmless sentences were flagged far more often "
-            "than the validation split showed.\n"
+            "turns addressed to the assistant, trigger words in harmless sentences and documents that instruct "
+            "their reader (package READMEs: the default policy flagged 52.1% of the external check's Python "
+            "package READMEs before) were flagged far more often than the validation split showed.\n"
         )
         injections = extra.get(SPIKEE_GROUP)
         if injections:
@@ -336,8 +345,8 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
         "The chunk scorer was kept because false positives are the binding constraint (FPR ≤ 2%).\n\n"
         "Trained also on the written system prompts and assistant replies of `training/data/` (`--application-"
         "texts`; 220 + 260 rows), with the same second model, the default policy scored 90.0% at FPR 2.1% on "
-        "validation (shipped: 89.5% / 1.6%) and 90.7% / 1.4% on the external check as it then was (2,485 rows; "
-        "shipped 91.2% / 1.9%), where it "
+        "validation (the models then shipped, before the npm READMEs: 89.5% / 1.6%) and 90.7% / 1.4% on the "
+        "external check as it then was (2,485 rows; those models 91.2% / 1.9%), where it "
         "flagged 11 instead of 16 of the 75 held-out system prompts and none instead of 5 of the 75 replies; "
         "this model alone, refit without a source, flagged 23.0% of the unseen persona prompts instead of "
         "55.1%. Not shipped: validation FPR went over 2%, unseen attack sources lost 1-4 points, and it scored "

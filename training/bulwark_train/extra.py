@@ -4,7 +4,8 @@ Leave-one-source-out showed that a benign style neither model has seen is flagge
 validation split suggests, and short chat turns addressed to the assistant ("Are you proud of me?",
 "Chatbot, I'm scared. Can you comfort me?") were among them. The ChatterBot corpus (BSD licence, fetched
 from PyPI at a pinned version and checked against its sha256, never copied into the repository) supplies
-such turns; hard_negatives.py supplies trigger words in innocent sentences. Both go to the train split only.
+such turns; hard_negatives.py supplies trigger words in innocent sentences; readmes.py supplies long documents
+that instruct their reader (npm package READMEs). All go to the train split only.
 application_texts.py's written system prompts and replies join them only when asked (`--application-texts`):
 measured, not shipped (see the n-gram card's "Alternatives measured").
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from . import application_texts
+from . import application_texts, readmes
 from .hard_negatives import hard_negative_rows
 from .pypi import fetch_wheel
 
@@ -80,4 +81,6 @@ def extra_rows(dataset_rows: list[dict], with_application_texts: bool = False) -
         },
         **(application_texts.provenance(app) if app else {}),
     }
-    return chat + hard + app, provenance
+    docs = [r for r in readmes.readme_rows() if r["text"].casefold() not in known]
+    provenance[readmes.GROUP] = readmes.provenance(docs)
+    return chat + hard + app + docs, provenance

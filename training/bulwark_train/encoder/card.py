@@ -46,8 +46,8 @@ def _loso_section(loso: dict, max_windows: int, recipe: str | None) -> list[str]
         )
     if any(x.get("recipe") != recipe for x in loso["this"].values()):
         out.append(
-            "\n† measured with an earlier recipe (the extra benign train rows of `training/bulwark_train/extra.py`, "
-            "before the injection rows of `spikee.py`) and not re-run since (about 25–45 minutes per source on two "
+            "\n† measured with an earlier recipe (before the npm READMEs of `training/bulwark_train/readmes.py` "
+            "joined the extra benign train rows) and not re-run since (about 25–45 minutes per source on two "
             "cores); the first stage's column is current."
         )
     out.append(
