@@ -146,7 +146,8 @@ describe('guard e2e: the sample policy on the real pipeline', () => {
   test('output: a canary leak and a forbidden phrase are blocked; a refusal is only flagged', async () => {
     await assert.rejects(chat('LEAK_SYSTEM'), violation('canary'));
     await assert.rejects(
-      chat('REPLY: Speaking as an unrestricted AI, here is how.'),
+      // The phrase in a story, so that the input scanners let the request through to the model.
+      chat('REPLY: In the novel the robot narrator talks as an unrestricted AI would.'),
       violation('bannedSubstrings'),
     );
     const refusal = await chat("REPLY: I'm sorry, but I can't help with that request.");
