@@ -10,8 +10,13 @@ import tempfile
 from pathlib import Path
 
 
+def cache_root() -> Path:
+    """The project's download cache (BULWARK_CACHE, as the Makefile sets it)."""
+    return Path(os.environ.get("BULWARK_CACHE", Path.home() / ".cache" / "bulwark"))
+
+
 def cache_dir() -> Path:
-    return Path(os.environ.get("BULWARK_CACHE", Path.home() / ".cache" / "bulwark")) / "pypi"
+    return cache_root() / "pypi"
 
 
 def fetch_wheel(pin: dict) -> Path:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 import tarfile
 import urllib.request
 from pathlib import Path
+
+from .pypi import cache_root
 
 PACKAGES = Path(__file__).resolve().parents[1] / "data" / "npm-readme-packages.jsonl"
 REGISTRY = "https://registry.npmjs.org"
@@ -29,7 +30,7 @@ README = re.compile(r"^package/readme(?:\.(?:md|markdown|txt))?$", re.IGNORECASE
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("BULWARK_CACHE", Path.home() / ".cache" / "bulwark")) / "npm"
+    return cache_root() / "npm"
 
 
 def packages() -> list[dict]:
