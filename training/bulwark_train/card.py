@@ -301,7 +301,9 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
 
     w("## Model\n")
     w(
-        "* **Tokenizer**: WordPiece learned on the train split with the Hugging Face `tokenizers` library, BERT "
+        "* **Tokenizer**: WordPiece learned on the train split (without the npm READMEs: with their rare characters "
+        "the Rust trainer broke ties in a per-process hash order and the vocabulary differed between runs) with the "
+        "Hugging Face `tokenizers` library, BERT "
         "normaliser (lower-case, accents stripped, CJK split) and BERT pre-tokeniser. No special tokens. It "
         "tokenises identically in Python and in the pure-JS `@huggingface/tokenizers` (checked on every dataset row "
         "plus edge cases; the one divergence found, a word-final capital sigma, is normalised away)."
