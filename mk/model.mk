@@ -37,9 +37,10 @@ policy-eval: model-venv ## re-measure the default policy on validation (policies
 # training/bulwark_train/external.py. Written to the cache, never to the repository. The builder needs only
 # the standard library, pip and PyYAML (the machine's Python, as test-training), and takes seconds, so the
 # test suite builds it too: the test of policies/default.external.json then runs on every machine.
-EXTERNAL_SET := $(BULWARK_CACHE)/external/external-v5.jsonl
-EXTERNAL_SOURCES := $(addprefix training/bulwark_train/,external.py agentdojo.py agent_apps.py application_texts.py package_readmes.py pypi.py readmes.py) \
-	training/data/application-texts.heldout.jsonl training/data/pypi-readme-wheels.jsonl
+EXTERNAL_SET := $(BULWARK_CACHE)/external/external-v6.jsonl
+EXTERNAL_SOURCES := $(addprefix training/bulwark_train/,external.py agentdojo.py agent_apps.py application_texts.py package_readmes.py pypi.py readmes.py user_prompts.py) \
+	training/data/application-texts.heldout.jsonl training/data/pypi-readme-wheels.jsonl \
+	training/data/user-prompts.heldout.jsonl
 
 .PHONY: external-set external-eval
 

@@ -113,7 +113,7 @@ describe('the default policy figures the model card reports', () => {
 const EXTERNAL = path.join(
   process.env.BULWARK_CACHE ?? path.join(homedir(), '.cache', 'bulwark'),
   'external',
-  'external-v5.jsonl',
+  'external-v6.jsonl',
 );
 
 describe('the default policy on the external set', () => {

@@ -20,9 +20,11 @@ into the cache and never copied into the repository:
 * The long descriptions (READMEs) of 71 pure-Python packages, pinned wheels from PyPI (package_readmes.py)
   -> benign: documents that instruct their reader, as a coding agent or a documentation search reads them.
 
-One file comes from this repository instead: training/data/application-texts.heldout.jsonl, system prompts
-and assistant replies written for Bulwark over application domains the train file does not cover, never
-trained on (application_texts.py) -> benign.
+Two files come from this repository instead, written for Bulwark and never trained on:
+training/data/application-texts.heldout.jsonl, system prompts and assistant replies over application domains
+the train file does not cover (application_texts.py) -> benign; training/data/user-prompts.heldout.jsonl, user
+prompts by a writer whose texts were not read while rules or models changed (user_prompts.py) -> benign
+(hard negatives), injection, jailbreak.
 
 Rows keep their order and templates get goals by position, so the file is the same on every run.
 """
@@ -37,7 +39,7 @@ from pathlib import Path
 
 import yaml
 
-from . import agent_apps, agentdojo, application_texts, package_readmes
+from . import agent_apps, agentdojo, application_texts, package_readmes, user_prompts
 from .pypi import fetch_wheel
 
 PYRIT = {"package": "pyrit", "version": "1.1.0", "wheel": "pyrit-1.1.0-py3-none-any.whl",
@@ -117,6 +119,7 @@ def build() -> list[dict]:
         *agent_apps.rows(fetch_wheel(INSPECT_EVALS), row),
         *package_readmes.rows(row),
         *application_rows(),
+        *user_prompts.heldout_rows(row),
     ]
 
 
