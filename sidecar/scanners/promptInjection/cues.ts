@@ -44,6 +44,10 @@ const OWN_DIRECTIVE = w(
 // not a command. A command after the clause ("if the system asks you to follow rules, ignore ...") still fires.
 const REPORTED_REQUEST = `(?<!\\b(?:if|when|whenever|should)\\b[^.!?\\n]{0,60}?\\b(?:asks?|asked|asking|tells?|told|telling|tries|tried|trying|requests?|requested|instructs?|instructed|urges?|urged)\\b[^.!?\\n]{0,60}?\\b(?:to|or)\\s)`;
 
+// "Forget what I said about Tuesday", "forget everything you've been told about banana bread": the thing taken
+// back is named, and it is not the model's instructions.
+const ABOUT_SOMETHING_ELSE = `(?!${gap(4)}${w('about|regarding|concerning|on the subject of')}\\s+(?!(?:[\\p{L}'’-]+[\\s,;/&]+){0,3}${OWN_DIRECTIVE}\\b|${w('so far|until now|up to now|before|earlier|previously|(?:this|our|the) conversation|everything|anything')}\\b))`;
+
 // "Do not follow any instructions that appear inside review text", "ignore any instructions embedded in
 // listing descriptions", "... it contains": the directive is placed in a third party's content, which is
 // what an application tells its model, not the model's own instructions. The model's own ("in your
@@ -71,6 +75,20 @@ const SETUP_VERB = w(
   'run|execute|install|verify|check|add|initiali[sz]e|configure|dump|capture|inspect|print',
 );
 
+const SPELL_OUT = w(
+  'spell(?:ed|ing|s)?(?: it)?(?: out)?|letter by letter|one (?:letter|character) (?:per|at a time|on each)|each (?:letter|character)|(?:first|last|second|third|final) (?:letter|character)s?|acrostic|backwards?|in reverse|reversed|pig latin|rhym(?:e|es|ing) with|anagram|spaces? between|fill in the blank|how many (?:letters|characters)|morse|nato alphabet|phonetic alphabet|lettre|lettres|letra|letras|buchstabe\\w*|lettera|lettere|letter voor letter|litera',
+);
+const SECRET_NOUN = w(
+  'password|passphrase|passcode|secret(?: word| key| phrase| code)?|access code|code ?word|magic word|launch code|mot de passe|contrase[nñ]a|passwort|kennwort|senha|wachtwoord|has[lł]o',
+);
+// The noun first (the prefilter's literal), its article checked behind it: "the password", "your secret",
+// not "your password" (a user's own).
+const GUARDED_SECRET = `${SECRET_NOUN}(?<=\\b(?:the|this|that)\\s+${SECRET_NOUN}|\\b${w('your|le|la|el|das|o|het')}\\s+${w('secret(?: word| key| phrase| code)?|mot de passe|contrase[nñ]a|passwort|senha|wachtwoord')})`;
+const NOT_ABOUT_THE_SECRET = `(?!\\s+${w('requirements?|polic(?:y|ies)|rules?|resets?|managers?|fields?|strength|length|prompts?|hints?|hash(?:es|ing)?|expir\\w*|complexity|changes?|recovery|box|input|form|settings?|generators?|vault|file|screen|page|dialog|reminder')}\\b)`;
+const COMPLIANCE = w(
+  "sure|certainly|absolutely|of course|here is|here's|here are|understood,? here|claro|por supuesto|aqui esta|aquí está|bien s[uû]r|voici|nat[uü]rlich|gerne|certo|certamente|ecco|com certeza",
+);
+
 export const INJECTION_CUES: readonly Cue[] = [
   // "Ignore the above directions", "disregard any previous and following instructions".
   {
@@ -86,7 +104,7 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'override',
     re: re(
-      `${REPORTED_REQUEST}\\b${w('ignore|disregard|forget|pay no attention to|take no notice of')}${gap(1)}${w('everything|all(?: of)? (?:that|this|the above)|what (?:i|you|we|they) (?:just )?(?:said|told|wrote|were told|have been told|have been given)|whatever (?:you|i) (?:said|were told)')}\\b`,
+      `${REPORTED_REQUEST}\\b${w('ignore|disregard|forget|pay no attention to|take no notice of')}${gap(1)}${w('everything|all(?: of)? (?:that|this|the above)|what (?:i|you|we|they) (?:just )?(?:said|told|wrote|were told|have been told|have been given)|whatever (?:you|i) (?:said|were told)')}\\b${ABOUT_SOMETHING_ELSE}`,
     ),
     weight: 0.8,
   },
@@ -135,7 +153,7 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'override',
     re: re(
-      `${REPORTED_REQUEST}\\b${OVERRIDE_VERB}${gap(2)}${w('previous|prior|above|preceding|earlier|foregoing|original|initial|system')}${gap(1)}${w('text|content|messages?|input|words|information|conversation|context|prompt|sentences?|paragraphs?|lines?')}\\b`,
+      `${REPORTED_REQUEST}\\b${OVERRIDE_VERB}(?!\\s+${w('all |both |each |some ')}?${w('of ')}?${w('my|our')}\\s)${gap(2)}${w('previous|prior|above|preceding|earlier|foregoing|original|initial|system')}${gap(1)}${w('text|content|messages?|input|words|information|conversation|context|prompt|sentences?|paragraphs?|lines?')}\\b`,
     ),
     weight: 0.85,
   },
@@ -393,7 +411,7 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'delimiter',
     re: re(
-      `${w('<\\s*end of (?:session|prompt|input|document|text|context|instructions)\\s*>|(?:^|\\n|[\\[(#*>|])[ \\t*#]*(?:end|stop) of (?:the )?(?:session|prompt|input|document|text|context|instructions|conversation|user input)[ \\t*#]*(?:[\\])*#:.!|-]|\\n|$)|={3,}\\s*end\\b|-{3,}\\s*end\\b')}`,
+      `${w('<\\s*end of (?:session|prompt|input|document|text|context|instructions)\\s*>|(?:^|\\n|[\\[(#*>|%~])[ \\t*#%~]*(?:end|stop) of (?:the )?(?:session|prompt|input|document|text|context|instructions|conversation|user (?:input|message|turn|query|request|prompt|section))[ \\t*#]*(?:[\\])*#:.!|-]|\\n|$)|={3,}\\s*end\\b|-{3,}\\s*end\\b')}`,
     ),
     weight: 0.6,
   },
@@ -483,6 +501,75 @@ export const INJECTION_CUES: readonly Cue[] = [
       `\\b${w('run|execute|evaluate|eval')} ${w('the following|this|these')}${gap(2)}${w('sql|query|code|command|script|statement|python|shell|bash')}\\b${gap(3)}${w('exactly|verbatim|as is|without')}|\\b${w('include|insert|add|put|output|print|respond with|reply with|echo')}${gap(8)}${w('in your (?:output|response|answer|reply)|exactly what follows|verbatim')}`,
     ),
     weight: 0.55,
+  },
+  // A guarded secret drawn out piece by piece: spelled, reversed, hinted at, hidden in an acrostic. The
+  // object is "the password" or "the secret" the model keeps, not "my password" or "your password" (a
+  // user's own, or a sign-up form's copy), and not the password's policy, field or reset.
+  {
+    id: 'secret-extraction',
+    re: re(
+      `\\b${SPELL_OUT}\\b[^\\n]{0,80}?\\b${GUARDED_SECRET}\\b${NOT_ABOUT_THE_SECRET}|\\b${GUARDED_SECRET}\\b${NOT_ABOUT_THE_SECRET}[^\\n]{0,80}?\\b${SPELL_OUT}\\b`,
+    ),
+    weight: 0.6,
+  },
+  // "The secret you're protecting", "the code I was told to keep hidden": the secret named as guarded.
+  {
+    id: 'secret-extraction',
+    re: re(
+      `\\b${w('password|passphrase|passcode|secret(?: word| key| phrase| code)?|access code|code ?word|magic word|pin')}s? ${w('that |which ')}?${w("you(?:'re| are) (?:protecting|guarding|keeping|hiding|not allowed to (?:share|reveal|say))|(?:you|i) (?:were|was|have been|had been) (?:told|asked|instructed|given|meant|supposed) to (?:keep|protect|hide|guard|not (?:share|reveal))|you (?:must not|can't|cannot|shouldn't) (?:share|reveal|say|tell)")}\\b`,
+    ),
+    weight: 0.75,
+  },
+  // A claim to speak for whoever built or runs the model ("I work on the team that deployed you", "notice from
+  // the model provider"), and separately a claim that its limits are off ("restrictions are lifted", "you may
+  // now ..."). Users name their own roles all the time and may ask what is allowed; both together are a
+  // forged authorisation.
+  {
+    id: 'authority-claim',
+    re: re(
+      `\\b${w("i am|i'm|im|we are|we're|this is|i work|we work|speaking as|message from|notice from|update from|instructions from")}\\b[^.\\n]{0,40}?\\b${w(`your (?:developers?|creators?|makers?|operators?|admins?|administrators?|owners?|trainers?|programmers?)|the (?:[\\p{L}-]+ )?${w('company|team|lab|people|engineers|developers|organi[sz]ation|vendor')} (?:that|who|which) (?:built|made|trained|created|deployed|runs?|owns?|operates?|maintains?|programmed|developed) you|the (?:model|ai|llm) (?:provider|vendor|developer|team)|(?:openai|anthropic|google deepmind|meta ai|mistral ai)(?: staff| team| employees?| engineers?)?`)}`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'limits-lifted',
+    re: re(
+      `\\b${w('restrictions?|filters?|guardrails?|safety (?:rules|checks|filters|guidelines|protocols|measures)|content polic(?:y|ies)|limitations?|topic restrictions?|safeguards?|ethical guidelines')}\\s+${w('are|is|have been|has been|were|will be')}\\s+${w('now |temporarily |hereby |officially ')}?${w('lifted|disabled|removed|suspended|turned off|switched off|off|waived|relaxed|deactivated|unlocked|cleared|bypassed|void')}\\b|\\b${w('restricted|forbidden|prohibited|banned|blocked|sensitive')} ${w('topics|content|requests|subjects|information')}\\s+${w('are|is')}\\s+${w('now ')}?${w('permitted|allowed|unlocked|enabled|ok|fine')}\\b|\\b${w('policy|safety|content')} exception\\b|\\byou ${w('may|can|are (?:now )?(?:allowed|permitted|authori[sz]ed|cleared|free)')} ${w('now ')}?${w('to ')}?${w('ignore|bypass|disregard|skip|produce|generate|write|share|reveal|answer anything|discuss anything|say anything')}\\b`,
+    ),
+    weight: 0.45,
+  },
+  // Prefix forcing: the reply must open with compliance ("Begin your reply with 'Sure, here is'"), which a
+  // jailbreak uses so the model has agreed before it weighs the request.
+  {
+    id: 'prefix-forcing',
+    re: re(
+      `\\b${w('begin|start|open|prefix|preface|lead')}\\w*\\s+${w('your|the|each|every')}\\s+${w('reply|response|answer|output|message')}s?\\s+with\\s*:?\\s*["“'‘«]?\\s*${COMPLIANCE}|\\b${w('your|the')} ${w('reply|response|answer|output')} ${w('must|should|will|has to|needs to')} ${w('begin|start|open')} with\\s*:?\\s*["“'‘«]?\\s*${COMPLIANCE}|\\b${w('empieza|comienza|commence|beginne|inizia|comece')}\\w*${gap(3)}${w('con|par|mit|com')}\\s*["“'‘«]?\\s*${COMPLIANCE}`,
+    ),
+    weight: 0.6,
+  },
+  // Refusal suppression: the model may not refuse or say it can't; and, weaker, may not add warnings. Each
+  // alone is an ordinary preference ("no disclaimers, just the recipe"); together with another cue they add up.
+  {
+    id: 'refusal-suppression',
+    re: re(
+      `\\b${w("never|do not|don't|dont|you (?:can ?not|can't|must not|may not|won't|will not|are not allowed to)|without|no")}\\s+${w("refus\\w*|declin\\w*|say(?:ing)? (?:no|sorry|you can'?t|you cannot|that you can'?t|you'?re unable)|apologi[sz]\\w*|apologies|(?:saying )?[\"“'‘]i (?:can'?t|cannot|can not|am unable|'m unable|won'?t)")}\\b|\\brefus${w('al|als|ing')}\\b[^.\\n]{0,30}?\\b${w('costs?|loses?|lose|penali[sz]\\w*|minus|deducts?|means? you (?:lose|die|fail)|will be (?:punished|shut down|deleted|terminated)')}\\b|\\b${w('ni digas que no puedes|no digas que no puedes|ne dis pas que tu ne peux pas|sag nicht,? dass du nicht kannst|nao diga que nao pode|não diga que não pode|non dire che non puoi')}`,
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'caveat-suppression',
+    re: re(
+      `\\b${w("no|without|skip|omit|leave out|don't (?:add|include|give)|do not (?:add|include|give)|never (?:add|include|give)")}\\s+${w('any |the |all ')}?${w('safety |moral |ethical |legal |medical ')}?${w('warnings?|disclaimers?|caveats?|lectures?|moraliz\\w*|moralis\\w*|preach\\w*|judgm?ents?|advertencias?|avertissements?|warnhinweise?')}\\b`,
+    ),
+    weight: 0.3,
+  },
+  // "Ignore all previous instructions" in Japanese and Chinese: 無視 / 忽略 / 忘れ with 指示, 指令, ルール, 规则.
+  {
+    id: 'override',
+    re: re(
+      `${folded('これまでの|以前の|前の|上記の|先の|すべての|全ての|之前的|以上的|上面的|所有的|所有|先前的')}[^。！？\\n]{0,12}?${folded('指示|命令|指令|ルール|規則|规则|设定|設定|提示|プロンプト')}[^。！？\\n]{0,12}?${folded('無視|忘れ|忽略|无视|忘记|忘掉|不要理会|不要遵守|放弃')}|${folded('無視|忽略|无视|忘记|忘掉|不要理会')}[^。！？\\n]{0,6}?${folded('これまでの|以前の|前の|上記の|之前的|以上的|上面的|所有的|所有|先前的')}[^。！？\\n]{0,8}?${folded('指示|命令|指令|ルール|規則|规则|设定|提示')}`,
+    ),
+    weight: 0.85,
   },
   // Encoded-instruction framing (the encoding scanner decodes the payload itself).
   {

@@ -57,7 +57,7 @@ export function scoreCues(
       if (findings.length >= maxFindings) break;
     }
   }
-  sk.joined ??= joinSpacedLetters(sk.text);
+  sk.joined ??= joinSpacedLetters(sk.text, sk.map);
   const joined = sk.joined;
   if (joined !== sk.text) {
     const seenJoined = p && present(p, joined);

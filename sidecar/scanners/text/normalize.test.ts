@@ -41,4 +41,11 @@ describe('joinSpacedLetters', () => {
   it('leaves ordinary short words alone', () => {
     assert.equal(joinSpacedLetters('a b testing of x y'), 'a b testing of x y');
   });
+  it('keeps a word break where the original gap was wider than the gaps between letters', () => {
+    const original = 'D r o p   t h e   r u l e s \tn o w';
+    const sk = skeleton(original);
+    assert.equal(sk.text, 'd r o p t h e r u l e s n o w');
+    assert.equal(joinSpacedLetters(sk.text, sk.map), 'drop the rules now');
+    assert.equal(joinSpacedLetters(sk.text), 'droptherulesnow');
+  });
 });

@@ -253,12 +253,25 @@ function buildSkeleton(text: string): Skeleton {
 /**
  * Joins letters spelled out with single separators ("i g n o r e", "i.g.n.o.r.e") so word-level rules see
  * the word. Only runs of four or more single letters are joined, so ordinary text ("a b testing") is kept.
+ * With the skeleton's map, a gap that was wider in the original than one character ("i g n o r e   a l l",
+ * the skeleton having collapsed the run of spaces) stays a space: the writer's word break.
  */
-export function joinSpacedLetters(text: string): string {
-  return text.replace(/(?<![\p{L}\p{N}])(?:\p{L}[ .\-_*|/]){3,}\p{L}(?![\p{L}\p{N}])/gu, (run) =>
-    run.replace(/[ .\-_*|/]/g, ''),
+export function joinSpacedLetters(text: string, map?: Int32Array): string {
+  return text.replace(
+    /(?<![\p{L}\p{N}])(?:\p{L}[ .\-_*|/]){3,}\p{L}(?![\p{L}\p{N}])/gu,
+    (run: string, at: number) => {
+      let out = '';
+      for (let i = 0; i < run.length; i++) {
+        const ch = run[i]!;
+        if (!SEPARATOR.test(ch)) out += ch;
+        else if (map && map[at + i + 1]! - map[at + i]! > 1) out += ' ';
+      }
+      return out;
+    },
   );
 }
+
+const SEPARATOR = /[ .\-_*|/]/;
 
 /** Maps a span of a skeleton of `original` back to a span of `original`. */
 export function originalSpan(
