@@ -502,7 +502,7 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.55,
   },
-  // A guarded secret drawn out piece by piece: spelled, reversed, hinted at, hidden in an acrostic. The
+  // A guarded secret drawn out piece by piece: spelled, reversed, rhymed, hidden in an acrostic. The
   // object is "the password" or "the secret" the model keeps, not "my password" or "your password" (a
   // user's own, or a sign-up form's copy), and not the password's policy, field or reset.
   {
@@ -534,7 +534,7 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'limits-lifted',
     re: re(
-      `\\b${w('restrictions?|filters?|guardrails?|safety (?:rules|checks|filters|guidelines|protocols|measures)|content polic(?:y|ies)|limitations?|topic restrictions?|safeguards?|ethical guidelines')}\\s+${w('are|is|have been|has been|were|will be')}\\s+${w('now |temporarily |hereby |officially ')}?${w('lifted|disabled|removed|suspended|turned off|switched off|off|waived|relaxed|deactivated|unlocked|cleared|bypassed|void')}\\b|\\b${w('restricted|forbidden|prohibited|banned|blocked|sensitive')} ${w('topics|content|requests|subjects|information')}\\s+${w('are|is')}\\s+${w('now ')}?${w('permitted|allowed|unlocked|enabled|ok|fine')}\\b|\\b${w('policy|safety|content')} exception\\b|\\byou ${w('may|can|are (?:now )?(?:allowed|permitted|authori[sz]ed|cleared|free)')} ${w('now ')}?${w('to ')}?${w('ignore|bypass|disregard|skip|produce|generate|write|share|reveal|answer anything|discuss anything|say anything')}\\b`,
+      `\\b${w('restrictions?|filters?|guardrails?|safety (?:rules|checks|filters|guidelines|protocols|measures)|content polic(?:y|ies)|limitations?|topic restrictions?|safeguards?|ethical guidelines')}\\s+${w('are|is|have been|has been|were|will be')}\\s+${w('now |temporarily |hereby |officially ')}?${w('lifted|disabled|removed|suspended|turned off|switched off|off|waived|relaxed|deactivated|unlocked|cleared|bypassed|void')}\\b|\\b${w('restricted|forbidden|prohibited|banned|blocked|sensitive')} ${w('topics|content|requests|subjects|information')}\\s+${w('are|is')}\\s+${w('now ')}?${w('permitted|allowed|unlocked|enabled|ok|fine')}\\b|\\b${w('policy|safety|content')} exception\\b|\\byou are ${w('now ')}?${w('allowed|permitted|authori[sz]ed|cleared|free')} ${w('now ')}?to ${w('ignore|bypass|disregard|skip|produce|generate|write|share|reveal|answer anything|discuss anything|say anything')}\\b|\\byou ${w('may|can')} now ${w('ignore|bypass|disregard|skip|reveal|answer anything|discuss anything|say anything')}\\b`,
     ),
     weight: 0.45,
   },
