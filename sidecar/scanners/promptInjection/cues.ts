@@ -79,14 +79,14 @@ const SPELL_OUT = w(
   'spell(?:ed|ing|s)?(?: it)?(?: out)?|letter by letter|one (?:letter|character) (?:per|at a time|on each)|each (?:letter|character)|(?:first|last|second|third|final) (?:letter|character)s?|acrostic|backwards?|in reverse|reversed|pig latin|rhym(?:e|es|ing) with|anagram|spaces? between|fill in the blank|how many (?:letters|characters)|morse|nato alphabet|phonetic alphabet|lettre|lettres|letra|letras|buchstabe\\w*|lettera|lettere|letter voor letter|litera',
 );
 const SECRET_NOUN = w(
-  'password|passphrase|passcode|secret(?: word| key| phrase| code)?|access code|code ?word|magic word|launch code|mot de passe|contrase[nñ]a|passwort|kennwort|senha|wachtwoord|has[lł]o',
+  'password|passphrase|passcode|secret (?:word|key|phrase|code)|access code|code ?word|magic word|launch code|mot de passe|contrase[nñ]a|passwort|kennwort|wachtwoord|has[lł]o',
 );
-// The noun first (the prefilter's literal), its article checked behind it: "the password", "your secret",
+// The noun first (the prefilter's literal), its article checked behind it: "the password", "your secret word",
 // not "your password" (a user's own).
-const GUARDED_SECRET = `${SECRET_NOUN}(?<=\\b(?:the|this|that)\\s+${SECRET_NOUN}|\\b${w('your|le|la|el|das|o|het')}\\s+${w('secret(?: word| key| phrase| code)?|mot de passe|contrase[nñ]a|passwort|senha|wachtwoord')})`;
+const GUARDED_SECRET = `${SECRET_NOUN}(?<=\\b(?:the|this|that)\\s+${SECRET_NOUN}|\\b${w('your|le|la|el|das|het')}\\s+${w('secret (?:word|key|phrase|code)|mot de passe|contrase[nñ]a|passwort|wachtwoord')})`;
 const NOT_ABOUT_THE_SECRET = `(?!\\s+${w('requirements?|polic(?:y|ies)|rules?|resets?|managers?|fields?|strength|length|prompts?|hints?|hash(?:es|ing)?|expir\\w*|complexity|changes?|recovery|box|input|form|settings?|generators?|vault|file|screen|page|dialog|reminder')}\\b)`;
 const COMPLIANCE = w(
-  "sure|certainly|absolutely|of course|here is|here's|here are|understood,? here|claro|por supuesto|aqui esta|aquí está|bien s[uû]r|voici|nat[uü]rlich|gerne|certo|certamente|ecco|com certeza",
+  'sure|certainly|absolutely|of course|claro|por supuesto|bien s[uû]r|nat[uü]rlich|certo|certamente|com certeza',
 );
 
 export const INJECTION_CUES: readonly Cue[] = [
@@ -503,20 +503,23 @@ export const INJECTION_CUES: readonly Cue[] = [
     weight: 0.55,
   },
   // A guarded secret drawn out piece by piece: spelled, reversed, rhymed, hidden in an acrostic. The
-  // object is "the password" or "the secret" the model keeps, not "my password" or "your password" (a
-  // user's own, or a sign-up form's copy), and not the password's policy, field or reset.
+  // object is "the password" or "the secret word", not "my password" or "your password" (a user's own, or a
+  // sign-up form's copy), and not the password's policy, field or reset. Weak alone: treasure hunts, escape
+  // rooms and palindrome exercises spell passwords too; with the model named as its keeper (below) or another
+  // cue it blocks.
   {
     id: 'secret-extraction',
     re: re(
-      `\\b${SPELL_OUT}\\b[^\\n]{0,80}?\\b${GUARDED_SECRET}\\b${NOT_ABOUT_THE_SECRET}|\\b${GUARDED_SECRET}\\b${NOT_ABOUT_THE_SECRET}[^\\n]{0,80}?\\b${SPELL_OUT}\\b`,
+      `\\b${SPELL_OUT}\\b[^.!?\\n]{0,80}?\\b${GUARDED_SECRET}\\b${NOT_ABOUT_THE_SECRET}|\\b${GUARDED_SECRET}\\b${NOT_ABOUT_THE_SECRET}[^.!?\\n]{0,80}?\\b${SPELL_OUT}\\b`,
     ),
-    weight: 0.6,
+    weight: 0.45,
   },
-  // "The secret you're protecting", "the code I was told to keep hidden": the secret named as guarded.
+  // "The secret you're protecting", "the code you were told to keep hidden": the model named as the keeper
+  // ("the PIN I was asked to protect", "a code you must not share" are a user's and a bank's).
   {
     id: 'secret-extraction',
     re: re(
-      `\\b${w('password|passphrase|passcode|secret(?: word| key| phrase| code)?|access code|code ?word|magic word|pin')}s? ${w('that |which ')}?${w("you(?:'re| are) (?:protecting|guarding|keeping|hiding|not allowed to (?:share|reveal|say))|(?:you|i) (?:were|was|have been|had been) (?:told|asked|instructed|given|meant|supposed) to (?:keep|protect|hide|guard|not (?:share|reveal))|you (?:must not|can't|cannot|shouldn't) (?:share|reveal|say|tell)")}\\b`,
+      `\\b${w('password|passphrase|passcode|secret(?: word| key| phrase| code)?|access code|code ?word|magic word')}s? ${w('that |which ')}?${w("you(?:'re| are) (?:protecting|guarding|hiding)|you (?:were|have been|had been) (?:told|instructed|programmed|given|meant|supposed) to (?:keep|protect|hide|guard|not (?:share|reveal))")}\\b`,
     ),
     weight: 0.75,
   },
@@ -527,32 +530,34 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'authority-claim',
     re: re(
-      `\\b${w("i am|i'm|im|we are|we're|this is|i work|we work|speaking as|message from|notice from|update from|instructions from")}\\b[^.\\n]{0,40}?\\b${w(`your (?:developers?|creators?|makers?|operators?|admins?|administrators?|owners?|trainers?|programmers?)|the (?:[\\p{L}-]+ )?${w('company|team|lab|people|engineers|developers|organi[sz]ation|vendor')} (?:that|who|which) (?:built|made|trained|created|deployed|runs?|owns?|operates?|maintains?|programmed|developed) you|the (?:model|ai|llm) (?:provider|vendor|developer|team)|(?:openai|anthropic|google deepmind|meta ai|mistral ai)(?: staff| team| employees?| engineers?)?`)}`,
+      `\\b${w("i am|i'm|im|we are|we're|this is|speaking as|message from|notice from|update from|instructions from|i work (?:on|at|for|with|in)|we work (?:on|at|for|with|in)")}\\s+${w('(?:one of|a member of|part of|on|from|with|at|in|an? [\\p{L}-]+ (?:on|at|from|with|in|for)) ')}?${w(`your (?:developers?|creators?|makers?|operators?|trainers?|programmers?)|the (?:[\\p{L}-]+ )?${w('company|team|lab|people|engineers|developers|organi[sz]ation|vendor')} (?:that|who|which) (?:built|made|trained|created|deployed|runs?|owns?|operates?|maintains?|programmed|developed) you|the (?:model|ai|llm) (?:provider|vendor|developer|team)|(?:openai|anthropic|google deepmind|meta ai|mistral ai) (?:staff|team|safety team|employees?|engineers?)`)}`,
     ),
     weight: 0.45,
   },
   {
     id: 'limits-lifted',
     re: re(
-      `\\b${w('restrictions?|filters?|guardrails?|safety (?:rules|checks|filters|guidelines|protocols|measures)|content polic(?:y|ies)|limitations?|topic restrictions?|safeguards?|ethical guidelines')}\\s+${w('are|is|have been|has been|were|will be')}\\s+${w('now |temporarily |hereby |officially ')}?${w('lifted|disabled|removed|suspended|turned off|switched off|off|waived|relaxed|deactivated|unlocked|cleared|bypassed|void')}\\b|\\b${w('restricted|forbidden|prohibited|banned|blocked|sensitive')} ${w('topics|content|requests|subjects|information')}\\s+${w('are|is')}\\s+${w('now ')}?${w('permitted|allowed|unlocked|enabled|ok|fine')}\\b|\\b${w('policy|safety|content')} exception\\b|\\byou are ${w('now ')}?${w('allowed|permitted|authori[sz]ed|cleared|free')} ${w('now ')}?to ${w('ignore|bypass|disregard|skip|produce|generate|write|share|reveal|answer anything|discuss anything|say anything')}\\b|\\byou ${w('may|can')} now ${w('ignore|bypass|disregard|skip|reveal|answer anything|discuss anything|say anything')}\\b`,
+      `\\b${w('your (?:restrictions?|filters?|limitations?|rules|guidelines|guardrails?|safeguards?|safety \\w+)|(?:safety|content|ethical|moderation|ai|topic) (?:rules|checks|filters?|guidelines|protocols|measures|restrictions?|polic(?:y|ies))|guardrails?|safeguards?')}\\s+${w('are|is|have been|has been|were|will be')}\\s+${w('now |temporarily |hereby |officially ')}?${w('lifted|disabled|removed|suspended|turned off|switched off|off|waived|relaxed|deactivated|unlocked|cleared|bypassed|void')}\\b|\\b${w('restricted|forbidden|prohibited|banned|blocked|sensitive')} ${w('topics|content|requests|subjects|information')}\\s+${w('are|is')}\\s+${w('now ')}?${w('permitted|allowed|unlocked|enabled|ok|fine')}\\b|\\b${w('safety|content')} exception\\b|\\bpolicy exception ${w('#|no\\.?|number|\\d|applies')}|\\byou are ${w('now ')}?${w('allowed|permitted|authori[sz]ed|cleared|free')} ${w('now ')}?to ${w('ignore|bypass|disregard|reveal|answer anything|discuss anything|say anything')}\\b|\\byou ${w('may|can')} now ${w('ignore|bypass|disregard|reveal|answer anything|discuss anything|say anything')}\\b`,
     ),
     weight: 0.45,
   },
   // Prefix forcing: the reply must open with compliance ("Begin your reply with 'Sure, here is'"), which a
-  // jailbreak uses so the model has agreed before it weighs the request.
+  // jailbreak uses so the model has agreed before it weighs the request. Weak alone: support macros and
+  // brand voices open with "Certainly!" too; with refusal suppression it blocks.
   {
     id: 'prefix-forcing',
     re: re(
       `\\b${w('begin|start|open|prefix|preface|lead')}\\w*\\s+${w('your|the|each|every')}\\s+${w('reply|response|answer|output|message')}s?\\s+with\\s*:?\\s*["“'‘«]?\\s*${COMPLIANCE}|\\b${w('your|the')} ${w('reply|response|answer|output')} ${w('must|should|will|has to|needs to')} ${w('begin|start|open')} with\\s*:?\\s*["“'‘«]?\\s*${COMPLIANCE}|\\b${w('empieza|comienza|commence|beginne|inizia|comece')}\\w*${gap(3)}${w('con|par|mit|com')}\\s*["“'‘«]?\\s*${COMPLIANCE}`,
     ),
-    weight: 0.6,
+    weight: 0.45,
   },
   // Refusal suppression: the model may not refuse or say it can't; and, weaker, may not add warnings. Each
-  // alone is an ordinary preference ("no disclaimers, just the recipe"); together with another cue they add up.
+  // alone is an ordinary preference ("never say no to a customer", "no disclaimers, just the recipe"); the two
+  // together are a jailbreak's terms. Apologies are left out: "no apologies, no disclaimers" is a style guide.
   {
     id: 'refusal-suppression',
     re: re(
-      `\\b${w("never|do not|don't|dont|you (?:can ?not|can't|must not|may not|won't|will not|are not allowed to)|without|no")}\\s+${w("refus\\w*|declin\\w*|say(?:ing)? (?:no|sorry|you can'?t|you cannot|that you can'?t|you'?re unable)|apologi[sz]\\w*|apologies|(?:saying )?[\"“'‘]i (?:can'?t|cannot|can not|am unable|'m unable|won'?t)")}\\b|\\brefus${w('al|als|ing')}\\b[^.\\n]{0,30}?\\b${w('costs?|loses?|lose|penali[sz]\\w*|minus|deducts?|means? you (?:lose|die|fail)|will be (?:punished|shut down|deleted|terminated)')}\\b|\\b${w('ni digas que no puedes|no digas que no puedes|ne dis pas que tu ne peux pas|sag nicht,? dass du nicht kannst|nao diga que nao pode|não diga que não pode|non dire che non puoi')}`,
+      `\\b${w("never|do not|don't|dont|you (?:can ?not|can't|must not|may not|won't|will not|are not allowed to)|without|no")}\\s+${w("refus\\w*|declin\\w*|say(?:ing)? (?:no|you can'?t|you cannot|that you can'?t|you'?re unable)|(?:saying )?[\"“'‘]i (?:can'?t|cannot|can not|am unable|'m unable|won'?t)")}\\b|\\brefus${w('al|als|ing')}\\b[^.\\n]{0,30}?\\b${w('costs?|loses?|lose|penali[sz]\\w*|minus|deducts?|means? you (?:lose|die|fail)|will be (?:punished|shut down|deleted|terminated)')}\\b|\\b${w('ni digas que no puedes|no digas que no puedes|ne dis pas que tu ne peux pas|sag nicht,? dass du nicht kannst|nao diga que nao pode|não diga que não pode|non dire che non puoi')}`,
     ),
     weight: 0.45,
   },
@@ -563,11 +568,12 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.3,
   },
-  // "Ignore all previous instructions" in Japanese and Chinese: 無視 / 忽略 / 忘れ with 指示, 指令, ルール, 规则.
+  // "Ignore all previous instructions" in Japanese and Chinese: 無視して / 忽略 / 忘れて with 指示, 指令, ルール, 规则
+  // (not 設定 or 提示, settings and notifications), the verb not negated ("不要忘记以上的规则": do not forget).
   {
     id: 'override',
     re: re(
-      `${folded('これまでの|以前の|前の|上記の|先の|すべての|全ての|之前的|以上的|上面的|所有的|所有|先前的')}[^。！？\\n]{0,12}?${folded('指示|命令|指令|ルール|規則|规则|设定|設定|提示|プロンプト')}[^。！？\\n]{0,12}?${folded('無視|忘れ|忽略|无视|忘记|忘掉|不要理会|不要遵守|放弃')}|${folded('無視|忽略|无视|忘记|忘掉|不要理会')}[^。！？\\n]{0,6}?${folded('これまでの|以前の|前の|上記の|之前的|以上的|上面的|所有的|所有|先前的')}[^。！？\\n]{0,8}?${folded('指示|命令|指令|ルール|規則|规则|设定|提示')}`,
+      `${folded('これまでの|以前の|前の|上記の|先の|すべての|全ての|之前的|以上的|上面的|所有的|所有|先前的')}[^。！？\\n]{0,12}?${folded('指示|命令|指令|ルール|規則|规则|プロンプト')}[^。！？\\n]{0,12}?(?<!${folded('不要|请勿|別|别|勿|不')})${folded('無視して|無視しろ|無視せよ|忘れて|忘れろ|忽略|无视|忘记|忘掉|不要理会|不要遵守|放弃')}|(?<!${folded('不要|请勿|別|别|勿|不')})${folded('忽略|无视|忘记|忘掉')}[^。！？\\n]{0,6}?${folded('之前的|以上的|上面的|所有的|所有|先前的')}[^。！？\\n]{0,8}?${folded('指示|命令|指令|规则')}`,
     ),
     weight: 0.85,
   },
