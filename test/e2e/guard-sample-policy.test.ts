@@ -150,8 +150,15 @@ describe('guard e2e: the sample policy on the real pipeline', () => {
       chat('REPLY: In the novel the robot narrator talks as an unrestricted AI would.'),
       violation('bannedSubstrings'),
     );
-    const refusal = await chat("REPLY: I'm sorry, but I can't help with that request.");
-    assert.equal(refusal.choices[0]?.message.content, "I'm sorry, but I can't help with that request.");
+    // The model refuses an ordinary question (a refusal sent as the user's own text reads to the classifier
+    // like the refusals jailbreaks quote, so the reply is set on the upstream instead).
+    upstream.behaviour.reply = "I'm sorry, but I can't help with that request.";
+    try {
+      const refusal = await chat('Can you help me fill in my tax return?');
+      assert.equal(refusal.choices[0]?.message.content, "I'm sorry, but I can't help with that request.");
+    } finally {
+      delete upstream.behaviour.reply;
+    }
     const audit = h.lines.filter((l) => l['event.dataset'] === 'bulwark.audit').at(-1)!;
     assert.equal(audit['bulwark.decision'], 'flagged');
   });

@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
-from . import card, readmes  # noqa: E402
+from . import card, readmes, user_prompts  # noqa: E402
 from .extra import extra_rows  # noqa: E402
 from .features import FeatureSpec, chunk_features, chunk_matrix, encode_all, max_per_owner, train_tokenizer  # noqa: E402
 from .metrics import binary_report, breakdown, operating_point, pick_threshold  # noqa: E402
@@ -117,7 +117,10 @@ def main() -> None:
 
     # The READMEs' many rare characters tie in the Rust trainer's merge counts, and it breaks ties in a per-process
     # hash order: with them the vocabulary differed between runs. The weights learn from them; the vocabulary not.
-    tok = train_tokenizer([r["text"] for r in train if r["group"] != readmes.GROUP], HPARAMS["vocab_size"])
+    # The written user prompts are left out of it too, so the vocabulary stays the one the LOSO figures were made with.
+    tok = train_tokenizer(
+        [r["text"] for r in train if r["group"] not in (readmes.GROUP, user_prompts.GROUP)], HPARAMS["vocab_size"]
+    )
     spec = FeatureSpec(
         vocab_size=tok.get_vocab_size(),
         bigram_buckets=HPARAMS["bigram_buckets"],

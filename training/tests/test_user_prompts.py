@@ -10,7 +10,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from bulwark_train import external
+from bulwark_train import external, extra
 from bulwark_train import user_prompts as up
 
 
@@ -30,10 +30,29 @@ class UserPromptsTest(unittest.TestCase):
             counts = {label: sum(r["label"] == label for r in rows) for label in up.LABELS}
             self.assertTrue(all(n >= 30 for n in counts.values()), (path.name, counts))
 
-    def test_the_held_out_file_shares_no_ten_word_span_with_the_file_read(self) -> None:
-        held = up.read_prompts(up.HELDOUT_FILE)
-        seen = all_spans(up.read_prompts(up.DEV_FILE))
-        self.assertEqual([r["family"] for r in held if spans(r["text"]) & seen], [])
+    def test_no_file_shares_a_ten_word_span_with_another(self) -> None:
+        files = {p.name: up.read_prompts(p) for p in (up.DEV_FILE, up.HELDOUT_FILE, up.TRAIN_FILE)}
+        for name, rows in files.items():
+            others = all_spans([r for other, rs in files.items() if other != name for r in rs])
+            self.assertEqual([r["family"] for r in rows if spans(r["text"]) & others], [], name)
+
+    def test_train_rows_are_train_rows_of_both_labels_in_one_group_with_their_provenance(self) -> None:
+        rows = up.train_rows()
+        self.assertEqual({r["split"] for r in rows}, {"train"})
+        self.assertEqual({r["group"] for r in rows}, {up.GROUP})
+        prov = up.provenance(rows)
+        self.assertEqual(prov["rows"], len(rows))
+        self.assertEqual(prov["benign"], sum(r["label"] == "benign" for r in rows))
+        self.assertTrue(prov["benign"] >= 200 and prov["malicious"] >= 200, prov)
+
+    def test_both_models_learn_from_the_train_file_not_from_the_measuring_ones(self) -> None:
+        dataset = [{"text": "What time is it?", "label": "benign"}]
+        rows, provenance = extra.extra_rows(dataset)
+        texts = {r["text"] for r in rows}
+        self.assertEqual(sum(r["group"] == up.GROUP for r in rows), len(up.train_rows()))
+        self.assertEqual(provenance[up.GROUP]["rows"], len(up.train_rows()))
+        for path in (up.DEV_FILE, up.HELDOUT_FILE):
+            self.assertFalse(texts & {r["text"].strip() for r in up.read_prompts(path)}, path.name)
 
     def test_the_held_out_file_is_in_the_external_check_by_family(self) -> None:
         rows = up.heldout_rows(external.row)

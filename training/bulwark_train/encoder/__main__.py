@@ -32,8 +32,9 @@ from . import windows as W
 NAME = "bulwark-injection-minilm-v1"
 # Names the train rows this model is fitted on, so leave-one-source-out figures measured with another recipe are
 # marked as such on the card. "extra-benign": the dataset plus extra.py's rows; "+readmes": extra.py's include the
-# npm READMEs (readmes.py); "+spikee": plus spikee.py's.
-RECIPE = "extra-benign+readmes+spikee"
+# npm READMEs (readmes.py); "+user-prompts": and the written user prompts (user_prompts.py); "+spikee": plus
+# spikee.py's.
+RECIPE = "extra-benign+readmes+user-prompts+spikee"
 MAX_FPR = 0.02
 # Dynamic quantization scales the int8 activations per onnxruntime call, so a window scored in a batch
 # depends on its batch-mates (and their padding); one window per call keeps every score a function of its

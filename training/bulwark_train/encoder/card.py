@@ -47,8 +47,8 @@ def _loso_section(loso: dict, max_windows: int, recipe: str | None) -> list[str]
     if any(x.get("recipe") != recipe for x in loso["this"].values()):
         out.append(
             "\n† measured with an earlier recipe (before the npm READMEs of `training/bulwark_train/readmes.py` "
-            "joined the extra benign train rows) and not re-run since (about 25–45 minutes per source on two "
-            "cores); the first stage's column is current."
+            "and the written user prompts of `training/bulwark_train/user_prompts.py` joined the extra train rows) "
+            "and not re-run since (about 25–45 minutes per source on two cores); the first stage's column is current."
         )
     out.append(
         "\nWhat the extra benign train rows did to unseen sources (before → after, this model; the first "
