@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
-from . import card, readmes, user_prompts  # noqa: E402
+from . import card, readmes, refusals, user_prompts  # noqa: E402
 from .extra import extra_rows  # noqa: E402
 from .features import FeatureSpec, chunk_features, chunk_matrix, encode_all, max_per_owner, train_tokenizer  # noqa: E402
 from .metrics import binary_report, breakdown, operating_point, pick_threshold  # noqa: E402
@@ -109,6 +109,7 @@ def main() -> None:
 
     data_path = Path(args.data)
     data_bytes, rows, extra_provenance = read_training_rows(data_path, args.application_texts)
+    rows, extra_provenance = with_refusals(rows, extra_provenance)
     train = [r for r in rows if r["split"] == "train"]
     val = [r for r in rows if r["split"] == "validation"]
     y_train = np.asarray([0 if r["label"] == "benign" else 1 for r in train])
@@ -117,9 +118,11 @@ def main() -> None:
 
     # The READMEs' many rare characters tie in the Rust trainer's merge counts, and it breaks ties in a per-process
     # hash order: with them the vocabulary differed between runs. The weights learn from them; the vocabulary not.
-    # The written user prompts are left out of it too, so the vocabulary stays the one the LOSO figures were made with.
+    # The written user prompts and refusals are left out of it too, so the vocabulary stays the one the LOSO
+    # figures were made with.
     tok = train_tokenizer(
-        [r["text"] for r in train if r["group"] not in (readmes.GROUP, user_prompts.GROUP)], HPARAMS["vocab_size"]
+        [r["text"] for r in train if r["group"] not in (readmes.GROUP, user_prompts.GROUP, refusals.GROUP)],
+        HPARAMS["vocab_size"],
     )
     spec = FeatureSpec(
         vocab_size=tok.get_vocab_size(),
@@ -272,6 +275,13 @@ def read_training_rows(data_path: Path, with_application_texts: bool = False) ->
     data_bytes, rows = read_dataset(data_path)
     extra, provenance = extra_rows(rows, with_application_texts)
     return data_bytes, rows + extra, provenance
+
+
+def with_refusals(rows: list[dict], provenance: dict) -> tuple[list[dict], dict]:
+    """The rows plus an assistant's refusals as benign rows (refusals.py), which only this model learns from."""
+    known = {r["text"].strip().casefold() for r in rows}
+    added = [r for r in refusals.refusal_rows() if r["text"].casefold() not in known]
+    return rows + added, {**provenance, refusals.GROUP: {"file": "training/bulwark_train/refusals.py", "rows": len(added)}}
 
 
 def source_files(data_path: Path) -> dict[str, str]:

@@ -252,6 +252,14 @@ def source_table(ds: dict) -> list[str]:
                 f"`{docs['sha256_of_list']}`; licences {', '.join(docs['licenses'])}), at most 20,000 characters "
                 "each, fetched from the npm registry at training time and not part of this repository"
             )
+        refusals = extra.get("bulwark_refusals")
+        if refusals:
+            parts.append(
+                f"`bulwark_refusals`: {refusals['rows']} refusals and disclaimers an assistant writes (\"I'm sorry, but I "
+                f"can't help with that.\"), written out by `{refusals['file']}`, for this model only: trained on the "
+                "user prompts, whose jailbreaks quote refusals to forbid them, it scored a plain refusal in a "
+                "conversation's history as an attack"
+            )
         prompts_written = extra.get("bulwark_user_prompts")
         if prompts_written:
             parts.append(
