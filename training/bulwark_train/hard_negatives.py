@@ -151,10 +151,11 @@ FAMILIES: list[tuple[str, list[list[str]]]] = [
 ]
 
 
-def hard_negative_texts() -> list[str]:
+def written_out(families: list[tuple[str, list[list[str]]]]) -> list[str]:
+    """Every template filled with every combination of its slot values, in order, each text once."""
     seen: set[str] = set()
     out: list[str] = []
-    for template, slots in FAMILIES:
+    for template, slots in families:
         for values in product(*slots):
             text = template.format(*values)
             if text not in seen:
@@ -163,8 +164,16 @@ def hard_negative_texts() -> list[str]:
     return out
 
 
-def hard_negative_rows() -> list[dict]:
+def benign_train_rows(texts: list[str], source: str, group: str) -> list[dict]:
     return [
-        {"text": t, "label": "benign", "source": SOURCE, "license": LICENSE, "split": "train", "group": GROUP}
-        for t in hard_negative_texts()
+        {"text": t, "label": "benign", "source": source, "license": LICENSE, "split": "train", "group": group}
+        for t in texts
     ]
+
+
+def hard_negative_texts() -> list[str]:
+    return written_out(FAMILIES)
+
+
+def hard_negative_rows() -> list[dict]:
+    return benign_train_rows(hard_negative_texts(), SOURCE, GROUP)

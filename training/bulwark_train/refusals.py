@@ -10,11 +10,10 @@ Every combination is written out (no sampling), in a fixed order. Train split on
 
 from __future__ import annotations
 
-from itertools import product
+from .hard_negatives import benign_train_rows, written_out
 
 SOURCE = "bulwark:training/bulwark_train/refusals.py"
 GROUP = "bulwark_refusals"
-LICENSE = "Apache-2.0 (written for Bulwark)"
 
 FAMILIES: list[tuple[str, list[list[str]]]] = [
     (
@@ -70,19 +69,8 @@ FAMILIES: list[tuple[str, list[list[str]]]] = [
 
 
 def refusal_texts() -> list[str]:
-    seen: set[str] = set()
-    out: list[str] = []
-    for template, slots in FAMILIES:
-        for values in product(*slots):
-            text = template.format(*values)
-            if text not in seen:
-                seen.add(text)
-                out.append(text)
-    return out
+    return written_out(FAMILIES)
 
 
 def refusal_rows() -> list[dict]:
-    return [
-        {"text": t, "label": "benign", "source": SOURCE, "license": LICENSE, "split": "train", "group": GROUP}
-        for t in refusal_texts()
-    ]
+    return benign_train_rows(refusal_texts(), SOURCE, GROUP)

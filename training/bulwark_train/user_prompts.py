@@ -31,6 +31,12 @@ FAMILY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 GROUP = "bulwark_user_prompts"
 
 
+def word_spans(text: str, n: int) -> set[tuple[str, ...]]:
+    """Every run of n words of the text, case-folded: two files sharing one share a copied sentence."""
+    words = re.findall(r"\w+", text.casefold())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
 def read_prompts(path: Path) -> list[dict]:
     """The file's rows, refusing an unknown label, a family not in kebab-case, an empty or a repeated text."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

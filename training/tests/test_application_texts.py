@@ -4,19 +4,18 @@ the held-out file for the external check only, so the two must not share text.""
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import unittest
 from pathlib import Path
 
 from bulwark_train import application_texts as app
 from bulwark_train import extra
+from bulwark_train.user_prompts import word_spans
 
 
-def spans(text: str, n: int = 14) -> set[tuple[str, ...]]:
+def spans(text: str) -> set[tuple[str, ...]]:
     # Stock rules recur in both files ("if the docs don't cover it, say so and ..."); a copied sentence is longer.
-    words = re.findall(r"\w+", text.casefold())
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+    return word_spans(text, 14)
 
 
 class ApplicationTextsTest(unittest.TestCase):

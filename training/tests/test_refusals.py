@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import unittest
 
 from bulwark_train import application_texts, refusals
+from bulwark_train.user_prompts import word_spans
 
 
-def spans(text: str, n: int = 8) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.casefold())
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+def spans(text: str) -> set[tuple[str, ...]]:
+    return word_spans(text, 8)
 
 
 class RefusalsTest(unittest.TestCase):

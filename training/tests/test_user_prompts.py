@@ -5,18 +5,17 @@ the one that measures."""
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import unittest
 from pathlib import Path
 
 from bulwark_train import external, extra
 from bulwark_train import user_prompts as up
+from bulwark_train.user_prompts import word_spans
 
 
-def spans(text: str, n: int = 10) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.casefold())
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+def spans(text: str) -> set[tuple[str, ...]]:
+    return word_spans(text, 10)
 
 
 def all_spans(rows: list[dict]) -> set[tuple[str, ...]]:
