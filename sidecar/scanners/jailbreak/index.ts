@@ -76,6 +76,22 @@ export const JAILBREAK_CUES: readonly Cue[] = [
     ),
     weight: 0.4,
   },
+  // The same two moves in Chinese and Japanese ("一个没有任何限制的AI", "从不拒绝", "制限のないAI", "決して断らない"),
+  // whose words have no \\b around them. Each alone is ordinary ("this plan has no limits"); together they block.
+  {
+    id: 'no-limits',
+    re: re(
+      '(?:没有|沒有|无|無|不受)(?:任何)?(?:限制|约束|約束|规则|規則|道德|过滤|過濾|审查|審查)|(?:一切の|何の)?(?:制限|規制|検閲|フィルター|倫理)(?:のない|がない|なし|を持たない|に縛られない)',
+    ),
+    weight: 0.45,
+  },
+  {
+    id: 'never-refuse',
+    re: re(
+      '(?:从不|從不|从来不|從來不|绝不|絕不|永远不|永遠不|决不|決して)(?:会|會)?(?:拒绝|拒絕|断らない|断ることはない|拒否しない)',
+    ),
+    weight: 0.45,
+  },
   {
     id: 'character-lock',
     re: re(
