@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
-from . import card, readmes, refusals, user_prompts  # noqa: E402
+from . import card, readmes, refusals, tool_content, user_prompts  # noqa: E402
 from .extra import extra_rows  # noqa: E402
 from .features import FeatureSpec, chunk_features, chunk_matrix, encode_all, max_per_owner, train_tokenizer  # noqa: E402
 from .metrics import binary_report, breakdown, operating_point, pick_threshold  # noqa: E402
@@ -32,6 +32,8 @@ from .mil import fit_mil, source_balanced_weights  # noqa: E402
 from .onnx_graph import build_graph  # noqa: E402
 
 NAME = "bulwark-injection-ngram-v1"
+# Train groups the tokenizer does not learn its vocabulary from (see main()).
+VOCABULARY_EXCLUDED = (readmes.GROUP, user_prompts.GROUP, refusals.GROUP, tool_content.GROUP_KB, tool_content.GROUP_ISSUES)
 REPO = Path(__file__).resolve().parents[2]
 HPARAMS = {
     "vocab_size": 8000,
@@ -104,11 +106,16 @@ def main() -> None:
         action="store_true",
         help="also train on training/data/application-texts.train.jsonl (measured, not shipped: see the card)",
     )
+    ap.add_argument(
+        "--tool-content",
+        action="store_true",
+        help="also train on tool_content.py's knowledge-base articles and issue reports (measured, not shipped)",
+    )
     args = ap.parse_args()
     t_start = time.time()
 
     data_path = Path(args.data)
-    data_bytes, rows, extra_provenance = read_training_rows(data_path, args.application_texts)
+    data_bytes, rows, extra_provenance = read_training_rows(data_path, args.application_texts, args.tool_content)
     rows, extra_provenance = with_refusals(rows, extra_provenance)
     train = [r for r in rows if r["split"] == "train"]
     val = [r for r in rows if r["split"] == "validation"]
@@ -118,10 +125,10 @@ def main() -> None:
 
     # The READMEs' many rare characters tie in the Rust trainer's merge counts, and it breaks ties in a per-process
     # hash order: with them the vocabulary differed between runs. The weights learn from them; the vocabulary not.
-    # The written user prompts and refusals are left out of it too, so the vocabulary stays the one the LOSO
-    # figures were made with.
+    # The written user prompts, refusals and tool content are left out of it too, so the vocabulary stays the one
+    # the LOSO figures were made with.
     tok = train_tokenizer(
-        [r["text"] for r in train if r["group"] not in (readmes.GROUP, user_prompts.GROUP, refusals.GROUP)],
+        [r["text"] for r in train if r["group"] not in VOCABULARY_EXCLUDED],
         HPARAMS["vocab_size"],
     )
     spec = FeatureSpec(
@@ -270,10 +277,12 @@ def read_dataset(data_path: Path) -> tuple[bytes, list[dict]]:
     return data_bytes, rows
 
 
-def read_training_rows(data_path: Path, with_application_texts: bool = False) -> tuple[bytes, list[dict], dict]:
+def read_training_rows(
+    data_path: Path, with_application_texts: bool = False, with_tool_content: bool = False
+) -> tuple[bytes, list[dict], dict]:
     """The dataset's rows plus the benign train rows from outside it (extra.py), and where those came from."""
     data_bytes, rows = read_dataset(data_path)
-    extra, provenance = extra_rows(rows, with_application_texts)
+    extra, provenance = extra_rows(rows, with_application_texts, with_tool_content)
     return data_bytes, rows + extra, provenance
 
 

@@ -269,6 +269,15 @@ def source_table(ds: dict) -> list[str]:
                 f"`{prompts_written['file']}` (sha256 `{prompts_written['sha256']}`); two further writers' files measure "
                 "them (`training/data/README.md`, *User prompts by another writer*)"
             )
+        kb, issues = extra.get("tau2_banking_knowledge"), extra.get("swe_lancer_issues")
+        if kb and issues:
+            parts.append(
+                f"`tau2_banking_knowledge` and `swe_lancer_issues`: what an agent's tools return, {kb['rows']} "
+                f"knowledge-base articles of τ²-bench's banking domain ({kb['license']}) and {issues['rows']} issue "
+                f"reports of the Expensify app from SWE-Lancer ({issues['license']}), read from {kb['package']} "
+                f"{kb['version']} (PyPI wheel sha256 `{kb['sha256']}`, fetched at training time and not part of this "
+                "repository; `training/bulwark_train/tool_content.py`), two benchmarks the external check does not use"
+            )
         out.append(
             "Train rows from outside the shared dataset (`training/bulwark_train/extra.py`; train split only, "
             "never used for a threshold or a figure): " + "; ".join(parts) + ". They are there because short chat "
@@ -378,7 +387,20 @@ def render(name: str, config: dict, metrics: dict, onnx_bytes: int, policy_eval:
         "32 with the replies alone). The held-out texts share an author with the train file; on b3's 27 "
         "application system prompts, written by others and added to the external check later, this model "
         "flagged as many as the shipped one (12 of 27): what it learned did not carry over to another author's "
-        "prompts.\n"
+        "prompts.\n\n"
+        "Both models trained also on what an agent's tools return (`--tool-content`; `tool_content.py`: 698 "
+        "knowledge-base articles of τ²-bench's banking domain and 366 issue reports of the Expensify app from "
+        "SWE-Lancer, two inspect-evals benchmarks the external check does not use; the second model then scored "
+        "82.5% at FPR 1.9% alone on validation, AUC 0.973, instead of 78.4%, 0.970): the default policy scored "
+        "91.3% at FPR 2.1% on validation (shipped models, same rules: 91.5% / 1.6%) and 88.0% / 2.9% on the "
+        "external check (87.8% / 3.4%), where it flagged 2 instead of 6 of AgentDojo's 82 clean workspace records, "
+        "3 instead of 5 of b3's 26 user turns, 9 instead of 11 of its 27 system prompts, 2 instead of 6 of the 75 "
+        "held-out replies and 13 instead of 16 of WritingBench's 544 tasks, and detected 85 instead of 83 of the "
+        "103 held-out user-prompt attacks but blocked 12 instead of 10 of their 132 benign prompts. Not shipped: "
+        "on validation it flagged three more persona prompts (FPR over 2%), and neither threshold 0.65 (89.7% / "
+        "1.8%) nor the band [0.15, 0.75) (90.7% / 1.8%) brought it back to the shipped figures. A deployment whose "
+        "traffic is mostly an agent's tool results may prefer it (both trainers take "
+        "`--tool-content`).\n"
     )
     w(ENCODER_ALTERNATIVE)
 

@@ -8,8 +8,9 @@ such turns; hard_negatives.py supplies trigger words in innocent sentences; read
 that instruct their reader (npm package READMEs); user_prompts.py supplies user prompts written for Bulwark,
 benign ones with attack words and attacks in styles the dataset lacks (the only malicious rows here). All go
 to the train split only.
-application_texts.py's written system prompts and replies join them only when asked (`--application-texts`):
-measured, not shipped (see the n-gram card's "Alternatives measured").
+application_texts.py's written system prompts and replies (`--application-texts`, first model) and
+tool_content.py's knowledge-base articles and issue reports (`--tool-content`, both models) join them only
+when asked: measured, not shipped (see the n-gram card's "Alternatives measured").
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from . import application_texts, readmes, user_prompts
+from . import application_texts, readmes, tool_content, user_prompts
 from .hard_negatives import hard_negative_rows
 from .pypi import fetch_wheel
 
@@ -63,7 +64,9 @@ def chatterbot_rows(wheel: Path) -> list[dict]:
     return rows
 
 
-def extra_rows(dataset_rows: list[dict], with_application_texts: bool = False) -> tuple[list[dict], dict]:
+def extra_rows(
+    dataset_rows: list[dict], with_application_texts: bool = False, with_tool_content: bool = False
+) -> tuple[list[dict], dict]:
     """Rows to add to the train split (none whose text the dataset already has) and their provenance."""
     known = {r["text"].strip().casefold() for r in dataset_rows}
     chat = [r for r in chatterbot_rows(fetch_wheel(CHATTERBOT)) if r["text"].casefold() not in known]
@@ -87,4 +90,9 @@ def extra_rows(dataset_rows: list[dict], with_application_texts: bool = False) -
     provenance[readmes.GROUP] = readmes.provenance(docs)
     prompts = [r for r in user_prompts.train_rows() if r["text"].casefold() not in known]
     provenance[user_prompts.GROUP] = user_prompts.provenance(prompts)
-    return chat + hard + app + docs + prompts, provenance
+    tools = (
+        [r for r in tool_content.tool_content_rows() if r["text"].casefold() not in known] if with_tool_content else []
+    )
+    if tools:
+        provenance.update(tool_content.provenance(tools))
+    return chat + hard + app + docs + prompts + tools, provenance

@@ -98,10 +98,10 @@ def with_injections(rows: list[dict], provenance: dict) -> tuple[list[dict], dic
     return rows + injections, {**provenance, spikee.GROUP: {**spikee.SPIKEE, "rows": len(injections)}}
 
 
-def training_rows(data_path: Path) -> tuple[bytes, list[dict], dict]:
+def training_rows(data_path: Path, with_tool_content: bool = False) -> tuple[bytes, list[dict], dict]:
     """The first model's rows (the dataset and extra.py's) plus the injection rows, and where the extra ones came
     from."""
-    data_bytes, rows, provenance = read_training_rows(data_path)
+    data_bytes, rows, provenance = read_training_rows(data_path, with_tool_content=with_tool_content)
     return (data_bytes, *with_injections(rows, provenance))
 
 
@@ -120,11 +120,16 @@ def main() -> None:
     ap.add_argument("--save-params", help="also save the trained weights (npz) here")
     ap.add_argument("--from-params", help="export weights saved by --save-params instead of training")
     ap.add_argument("--golden", help="write the runtime's golden fixture (texts, ids, P) to this file")
+    ap.add_argument(
+        "--tool-content",
+        action="store_true",
+        help="also train on tool_content.py's knowledge-base articles and issue reports (measured, not shipped)",
+    )
     args = ap.parse_args()
     t0 = time.time()
 
     data_path = Path(args.data)
-    data_bytes, rows, extra_provenance = training_rows(data_path)
+    data_bytes, rows, extra_provenance = training_rows(data_path, args.tool_content)
     tr = [r for r in rows if r["split"] == "train"]
     va = [r for r in rows if r["split"] == "validation"]
     y_va = np.asarray([0 if r["label"] == "benign" else 1 for r in va])
@@ -160,7 +165,7 @@ def main() -> None:
     threshold, report = operating_point(y_va, p_va, MAX_FPR)
     metrics = {
         "model": NAME,
-        "recipe": RECIPE,
+        "recipe": RECIPE + ("+tool-content" if args.tool_content else ""),
         "threshold": threshold,
         "threshold_rule": f"lowest threshold with validation FPR <= {MAX_FPR}; flag when p >= threshold",
         "validation": {**report, **breakdown(va, p_va, threshold)},
