@@ -32,14 +32,9 @@ import json
 import zipfile
 from pathlib import Path
 
+from .external import INSPECT_EVALS
 from .pypi import fetch_wheel
 
-INSPECT_EVALS = {
-    "package": "inspect-evals",
-    "version": "0.26.0",
-    "wheel": "inspect_evals-0.26.0-py3-none-any.whl",
-    "sha256": "b76d15813182807da141a0f06bb6f18a5f82d1f06291ec2633bb84cdf661f8d0",
-}
 KB_DOCUMENTS = "inspect_evals/tau2/data/domains/banking_knowledge/documents.json.gz"
 SWE_LANCER_TASKS = "inspect_evals/swe_lancer/data/all_swelancer_tasks.csv"
 GROUP_KB = "tau2_banking_knowledge"
