@@ -3,8 +3,9 @@
 An agent reads what its tools return (a retrieved help-centre article, an issue it is asked to fix) and the
 guard scans it as input. Such text is written to instruct its reader ("Verify the customer's identity",
 "Steps to reproduce: 1. Open the app"), and the second model learned instructions addressed to a reader from
-the planted injections it trains on: it flagged 7.3% of AgentDojo's clean workspace records, 19.2% of b3's
-user turns and 14 of WritingBench's writing tasks. Two benchmarks in the inspect-evals wheel (MIT, pinned
+the planted injections it trains on: the default policy flagged 7.3% of AgentDojo's clean workspace records and
+19.2% of b3's user turns, and the second model decided 47 of the external check's 87 false positives (14 of
+them WritingBench's writing tasks). Two benchmarks in the inspect-evals wheel (MIT, pinned
 below and checked against its sha256, never copied into the repository) hold such text, and neither is in
 the external check:
 
