@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { scratchDir } from '../test/support/scratch.ts';
 
 const run = promisify(execFile);
 const root = new URL('../', import.meta.url).pathname;
@@ -45,7 +45,7 @@ describe('benchmark harnesses (smoke runs)', () => {
     ['shipped', 'chat', 'returned'],
   ] as const) {
     test(`bench/guard --policy ${policy} --prompts ${prompts} --replies ${replies}`, async () => {
-      const out = join(mkdtempSync(join(tmpdir(), 'bulwark-bench-')), 'guard.json');
+      const out = join(scratchDir('bench'), 'guard.json');
       await bench('bench/guard/run.ts', [
         ...['--tsx', '--rounds', '1', '--duration', '1', '--warmup', '1', '--connections', '2'],
         ...['--sequential', '20', '--policy', policy, '--prompts', prompts, '--replies', replies],

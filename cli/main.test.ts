@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { scratchDir } from '../test/support/scratch.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -61,7 +61,7 @@ describe('bulwark CLI', () => {
   });
 
   test('validate names the field of every problem in a broken sample and exits 1', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bulwark-cli-'));
+    const dir = scratchDir('cli');
     const broken = readFileSync(join(root, 'manifests/samples/llmdeployment.yaml'), 'utf8')
       .replace('maxSurge: 1\n    maxUnavailable: 0', 'maxSurge: 0\n    maxUnavailable: "0%"')
       .replace('gpus: 1', 'gpus: many');

@@ -8,7 +8,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Pool } from 'undici';
@@ -17,6 +16,7 @@ import { createLogger } from '../../shared/logging.ts';
 import { startGuard } from '../../sidecar/main.ts';
 import { pipelineDeps } from '../../sidecar/server/pipeline-deps.ts';
 import { startFakeUpstream } from '../../test/support/openai-upstream.ts';
+import { scratchDir } from '../../test/support/scratch.ts';
 import { BENCH_POLICY } from './policy.ts';
 
 const [mode, upstreamPort, policyName = 'rules'] = process.argv.slice(2);
@@ -46,7 +46,7 @@ if (mode === 'upstream') {
   const upstream = await startFakeUpstream({ record: false });
   console.log(`ready ${upstream.port}`);
 } else if (mode === 'guard') {
-  const policyPath = join(tmpdir(), `bulwark-bench-policy-${process.pid}.yaml`);
+  const policyPath = join(scratchDir('bench-policy'), 'policy.yaml');
   writeFileSync(policyPath, benchPolicy());
   // Audit lines are produced (their cost is part of the guard's) but discarded, not written to a terminal.
   const sink = new Writable({ write: (_c, _e, cb) => cb() });

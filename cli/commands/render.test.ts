@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
@@ -10,6 +9,7 @@ import { DEFAULT_GUARD_IMAGE } from '../../operator/constants.ts';
 import { secretDigests } from '../../operator/controller/reconciler.ts';
 import { buildDesiredState, secretDataDigests, secretsHash } from '../../operator/desired/index.ts';
 import { policyHash } from '../../shared/policy/index.ts';
+import { scratchDir } from '../../test/support/scratch.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const LLM = 'manifests/samples/llmdeployment.yaml';
@@ -30,7 +30,7 @@ const docsOf = (file: string) =>
 const yamlDocs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
 
 function tempFile(name: string, text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'bulwark-render-')), name);
+  const file = join(scratchDir('render'), name);
   writeFileSync(file, text);
   return file;
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { scratchDir } from '../../test/support/scratch.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const policy = fileURLToPath(new URL('../../shared/eval/testdata/policy.yaml', import.meta.url));
@@ -90,7 +90,7 @@ describe('bulwark scan --request', () => {
       input: system,
       encoding: 'utf8',
     }).stdout.trim();
-    const dir = mkdtempSync(join(tmpdir(), 'bulwark-scan-'));
+    const dir = scratchDir('scan');
     const trusting = join(dir, 'policy.yaml');
     writeFileSync(
       trusting,

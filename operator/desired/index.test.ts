@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { V1Container, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { configFrom } from '../../cli/commands/guard.ts';
 import { parsePolicyManifest } from '../../shared/policy/index.ts';
+import { scratchDir } from '../../test/support/scratch.ts';
 import { Annotation, ContainerName, GuardPort, Label, MANAGED_BY, PolicyFile } from '../constants.ts';
 import { guardAppArmorProfile } from './apparmor.ts';
 import {
@@ -759,7 +759,7 @@ describe('generated profiles', () => {
   test('apparmor_parser accepts the AppArmor profile', (t) => {
     const which = spawnSync('apparmor_parser', ['--version']);
     if (which.error) return t.skip('apparmor_parser not installed');
-    const dir = mkdtempSync(join(tmpdir(), 'bulwark-aa-'));
+    const dir = scratchDir('aa');
     for (const egress of ['dns', 'none']) {
       const file = join(dir, `guard-${egress}`);
       writeFileSync(

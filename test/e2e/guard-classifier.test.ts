@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { BadRequestError } from 'openai';
@@ -18,6 +17,7 @@ import { parsePolicyManifest } from '../../shared/policy/index.ts';
 import { instructionDigest } from '../../sidecar/server/conversation/trusted-instructions.ts';
 import { pipelineDeps } from '../../sidecar/server/pipeline-deps.ts';
 import { type FakeUpstream, startFakeUpstream } from '../support/openai-upstream.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { type Harness, startHarness } from './guard-harness.ts';
 
 const DEFAULT_POLICY = readFileSync(new URL('../../policies/default.yaml', import.meta.url), 'utf8');
@@ -321,7 +321,7 @@ describe('guard start-up and reload with a classifier that cannot be loaded', ()
   });
 
   test('a corrupt model file is a start-up error', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bulwark-corrupt-model-'));
+    const dir = scratchDir('corrupt-model');
     const model = join(dir, 'model');
     mkdirSync(model);
     copyFileSync(join(DEFAULT_MODEL_DIR, 'tokenizer.json'), join(model, 'tokenizer.json'));
@@ -359,7 +359,7 @@ describe('guard start-up and reload with a classifier that cannot be loaded', ()
   });
 
   test('`bulwark guard` exits 1 and logs why', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bulwark-guard-cli-'));
+    const dir = scratchDir('guard-cli');
     const policyPath = join(dir, 'policy.yaml');
     writeFileSync(policyPath, policyWithModel('/nonexistent/bulwark-model'));
     const child = spawn(

@@ -5,8 +5,7 @@
  * behind an output check.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { BadRequestError } from 'openai';
@@ -20,6 +19,7 @@ import {
 import { pipelineDeps } from '../../sidecar/server/pipeline-deps.ts';
 import type { OutputScanMode } from '../../sidecar/server/routes/proxy.ts';
 import { type FakeUpstream, startFakeUpstream } from '../support/openai-upstream.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { type Harness, startHarness } from './guard-harness.ts';
 
 /** The model's reply, which the input rule below judges an attack (the user turn that asks for it does not match). */
@@ -167,7 +167,7 @@ describe('assistant turns a conversation repeats', () => {
   });
 
   test('a reply counts only for the API key it was returned to', async () => {
-    const keysPath = join(mkdtempSync(join(tmpdir(), 'bulwark-keys-')), 'api-keys');
+    const keysPath = join(scratchDir('keys'), 'api-keys');
     writeFileSync(keysPath, 'alice:sk-alice-1234567890\nbob:sk-bob-0987654321\n');
     const h = await startHarness(
       upstream.url,

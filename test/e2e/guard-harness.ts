@@ -1,10 +1,10 @@
 /** Starts a guard (and optionally an output check) in front of the fake upstream, capturing log lines. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../shared/logging.ts';
 import { type GuardConfig, type GuardDeps, type RunningGuard, startGuard } from '../../sidecar/main.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { compileRulePolicy, injectTestCanary } from './guard-rule-policy.ts';
 
 export const TEST_POLICY = `apiVersion: bulwark.dev/v1alpha1
@@ -53,7 +53,7 @@ export async function startHarness(
   deps: Partial<GuardDeps> = {},
   policy = TEST_POLICY,
 ): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'bulwark-guard-'));
+  const dir = scratchDir('guard');
   const policyPath = join(dir, 'policy.yaml');
   writeFileSync(policyPath, policy);
   const sink = new PassThrough();

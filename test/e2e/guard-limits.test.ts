@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { APIError, AuthenticationError, RateLimitError } from 'openai';
 import { type FakeUpstream, startFakeUpstream } from '../support/openai-upstream.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { type Harness, startHarness, TEST_POLICY } from './guard-harness.ts';
 
 async function post(url: string, body: string | Buffer, contentType = 'application/json') {
@@ -196,9 +197,7 @@ describe('guard API keys and rate limit', () => {
 
   before(async () => {
     upstream = await startFakeUpstream();
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const keysPath = join(mkdtempSync(join(tmpdir(), 'bulwark-keys-')), 'api-keys');
+    const keysPath = join(scratchDir('keys'), 'api-keys');
     writeFileSync(keysPath, '# clients\nfrontend:sk-frontend-1234567890\nbatch:sk-batch-0987654321\n');
     h = await startHarness(upstream.url, {
       apiKeysPath: keysPath,
