@@ -126,7 +126,9 @@ def build(params: dict[str, np.ndarray], doc: str) -> onnx.ModelProto:
 
 
 def quantize(model: onnx.ModelProto) -> bytes:
-    """int8 weights for MatMul and the embedding Gathers; activations stay float (dynamic quantization)."""
+    """int8 weights for MatMul and the embedding Gathers; activations stay float (dynamic quantization). One scale
+    per weight matrix: a scale per output channel (per_channel=True) keeps the float32 figures of the model alone
+    but moved the default policy's operating point to more false positives on unseen text (the model card)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory() as tmp:
