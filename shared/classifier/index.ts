@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tokenizer } from '@huggingface/tokenizers';
+import './no-telemetry.ts';
 import ort from 'onnxruntime-node';
 import { maliciousIndices, maliciousProbabilities } from './labels.ts';
 import type { TextClassifier, TextWindow } from './types.ts';
