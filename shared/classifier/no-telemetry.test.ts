@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -49,6 +49,7 @@ test('nor does loading it in a worker thread, as the guard does', () => {
 });
 
 test('an explicit ORT_DISABLE_TELEMETRY in the environment is left as set', () => {
-  const { telemetry } = classifyInChild({ ...process.env, ORT_DISABLE_TELEMETRY: '0' });
+  const { pid, telemetry } = classifyInChild({ ...process.env, ORT_DISABLE_TELEMETRY: '0' });
+  rmSync(traceOf(pid), { force: true }); // telemetry on, as asked: its trace is this test's to remove
   assert.equal(telemetry, '0');
 });
