@@ -9,8 +9,6 @@ TRAIN_REQUIREMENTS := training/requirements.txt
 TRAIN_VENV = $(BULWARK_CACHE)/venv-$(shell sha256sum $(TRAIN_REQUIREMENTS) | cut -c1-16)
 TRAIN_PY = $(TRAIN_VENV)/bin/python
 BULWARK_DATASET ?= $(abspath ../shared/datasets/all.jsonl)
-# onnxruntime's Python wheel starts a telemetry client too (see shared/classifier/no-telemetry.ts).
-export ORT_DISABLE_TELEMETRY ?= 1
 
 .PHONY: model model-check model-venv policy-eval
 
