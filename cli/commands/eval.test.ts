@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { Figures } from '../../shared/eval/index.ts';
 import { main } from '../main.ts';
 import { defaultPolicyFigures } from './eval.ts';
 
@@ -89,6 +90,41 @@ describe('bulwark eval', () => {
 
 const DATASET = new URL('../../../shared/datasets/all.jsonl', import.meta.url);
 
+/**
+ * Rows whose verdict may differ between CPU types. The second model's integer arithmetic is exact on every
+ * CPU, but the float operations around it run other kernels on AVX2 and AVX-512 machines and its scores move
+ * a little: on an AMD EPYC (AVX2 only) one of the external check's 2,916 rows was judged otherwise than on the
+ * AVX-512 machine that recorded the figures. The price: a change that moves two rows or fewer passes here.
+ */
+const CROSS_CPU_ROWS = 2;
+
+/** The same rows in every cell, and at most CROSS_CPU_ROWS of them judged otherwise than recorded. */
+function assertFiguresMatch(
+  computed: Omit<Figures, 'latencyMs'>,
+  recorded: Omit<Figures, 'latencyMs'>,
+  hint: string,
+) {
+  const cells = (f: Omit<Figures, 'latencyMs'>) =>
+    Object.entries(f.bySource).flatMap(([source, byLabel]) =>
+      Object.entries(byLabel).map(([label, cell]) => [`${source} ${label}`, cell] as const),
+    );
+  const got = new Map(cells(computed));
+  const want = new Map(cells(recorded));
+  assert.deepEqual(
+    [...got].map(([k, c]) => [k, c.n]),
+    [...want].map(([k, c]) => [k, c.n]),
+    `${hint}: the rows changed`,
+  );
+  const moved = [...got].filter(([k, c]) => c.blocked !== want.get(k)?.blocked);
+  const rows = moved.reduce((sum, [k, c]) => sum + Math.abs(c.blocked - (want.get(k)?.blocked ?? 0)), 0);
+  assert.ok(
+    rows <= CROSS_CPU_ROWS,
+    `${hint}: ${rows} rows judged otherwise (${moved
+      .map(([k, c]) => `${k}: ${c.blocked} blocked, recorded ${want.get(k)?.blocked}`)
+      .join('; ')})`,
+  );
+}
+
 describe('the default policy figures the model card reports', () => {
   it('policies/default.eval.json and MODEL_CARD.md match what the code computes (make policy-eval)', {
     skip: !existsSync(DATASET) && 'shared/datasets/all.jsonl not present beside the repository',
@@ -97,13 +133,17 @@ describe('the default policy figures the model card reports', () => {
       readFileSync(new URL('../../policies/default.eval.json', import.meta.url), 'utf8'),
     );
     const figures = await defaultPolicyFigures(readFileSync(DATASET, 'utf8'));
-    assert.deepEqual(figures, recorded, 'a scanner, the policy or the model changed: run `make policy-eval`');
+    assertFiguresMatch(
+      figures,
+      recorded,
+      'a scanner, the policy or the model changed: run `make policy-eval`',
+    );
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     // Both stages of the default cascade report the policy's figures.
     for (const model of ['bulwark-injection-ngram-v1', 'bulwark-injection-minilm-v1']) {
       const card = readFileSync(new URL(`../../models/${model}/MODEL_CARD.md`, import.meta.url), 'utf8');
-      assert.match(card, new RegExp(`\\| TPR \\(detection rate\\) \\| ${pct(figures.tpr)} \\|`), model);
-      assert.match(card, new RegExp(`\\| FPR \\| ${pct(figures.fpr)} \\|`), model);
+      assert.match(card, new RegExp(`\\| TPR \\(detection rate\\) \\| ${pct(recorded.tpr)} \\|`), model);
+      assert.match(card, new RegExp(`\\| FPR \\| ${pct(recorded.fpr)} \\|`), model);
     }
   });
 });
@@ -124,7 +164,7 @@ describe('the default policy on the external set', () => {
       readFileSync(new URL('../../policies/default.external.json', import.meta.url), 'utf8'),
     );
     const figures = await defaultPolicyFigures(readFileSync(EXTERNAL, 'utf8'), 'external');
-    assert.deepEqual(
+    assertFiguresMatch(
       figures,
       recorded,
       'a scanner, the policy or the model changed: run `make external-eval`',
@@ -133,7 +173,7 @@ describe('the default policy on the external set', () => {
     for (const model of ['bulwark-injection-ngram-v1', 'bulwark-injection-minilm-v1']) {
       const card = readFileSync(new URL(`../../models/${model}/MODEL_CARD.md`, import.meta.url), 'utf8');
       assert.ok(
-        card.includes(`All ${figures.n} rows: TPR ${pct(figures.tpr)}, FPR ${pct(figures.fpr)}.`),
+        card.includes(`All ${recorded.n} rows: TPR ${pct(recorded.tpr)}, FPR ${pct(recorded.fpr)}.`),
         `${model} card lacks the external figures: run make external-eval`,
       );
     }
