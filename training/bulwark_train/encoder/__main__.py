@@ -191,7 +191,7 @@ def main() -> None:
             "warmup": train.WARMUP,
             "seed": train.SEED,
             "loss": "binary cross-entropy on the max window logit per text, source-balanced text weights",
-            "quantization": "onnxruntime quantize_dynamic, int8 weights (MatMul, Gather); MatMul weights stored as uint8 offset by 128 (same values, alike on every CPU)",
+            "quantization": "onnxruntime quantize_dynamic, int8 weights (MatMul, Gather); MatMul weights stored as uint8 offset by 128 (same values; integer products exact on every CPU)",
         },
     }
     config = {
