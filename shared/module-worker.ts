@@ -4,6 +4,9 @@
  * (neither --import nor module.register() hooks reach worker threads), so the worker registers tsx first.
  */
 import { Worker } from 'node:worker_threads';
+// Set on the thread that starts workers: a worker's process.env is a copy, while onnxruntime, which the
+// classifier's and the operator's policy-check workers load, reads the process's own environment.
+import './classifier/no-telemetry.ts';
 
 /** The module `basename` beside the caller, in the caller's own form (.ts from sources, .js compiled). */
 export function siblingModule(callerUrl: string, basename: string): URL {

@@ -4,8 +4,6 @@
 // language profiles, classifiers) cost ~80 MiB, which the operator should not keep for checks it runs
 // once per policy change. Verdicts are cached by the validator (policy.ts).
 import type { EvaluationFigures, GuardrailPolicySpec } from '../../api/v1alpha1/index.ts';
-// The gate's worker loads onnxruntime, which reads this process's environment, not the worker's copy.
-import '../../shared/classifier/no-telemetry.ts';
 import { siblingModule, startModuleWorker } from '../../shared/module-worker.ts';
 import { shortHash } from '../desired/meta.ts';
 import type { DatasetGate, PolicyCompiler } from './policy.ts';

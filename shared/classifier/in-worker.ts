@@ -5,8 +5,6 @@
  * model. In a worker the event loop stays free, and inference runs on the other core.
  */
 import type { Worker } from 'node:worker_threads';
-// Set on this thread: a worker's process.env is a copy, and onnxruntime reads the process's own environment.
-import './no-telemetry.ts';
 import { siblingModule, startModuleWorker } from '../module-worker.ts';
 import type { ClassifierParams } from './from-params.ts';
 import type { ClassifierUsage, TextClassifier } from './types.ts';
