@@ -1,5 +1,6 @@
 import type { Finding, ScanResult } from '../types.ts';
 import { joinSpacedLetters, originalSpan, skeleton } from './normalize.ts';
+import { restoreTriggerWords } from './typos.ts';
 
 /** A weighted textual cue: a regular expression over the skeleton (lower-case, see normalize.ts). */
 export interface Cue {
@@ -15,9 +16,10 @@ export interface Cue {
 /**
  * Scores text against a cue list. Distinct cue ids combine as a noisy-OR (1 − Π(1 − w)): independent
  * pieces of evidence add up, one strong cue is enough, and a pile of weak ones approaches but needs
- * several to cross a threshold. Matching runs on the skeleton and, if letters were spelled out one by one,
- * on the skeleton with them joined. `prefilter: false` runs every cue's regex (what the prefilter must
- * agree with; only tests and benchmarks turn it off).
+ * several to cross a threshold. Matching runs on the skeleton, then on other readings of it for the cues that
+ * have not fired: letters spelled out one by one joined, then misspelled trigger words restored (typos.ts).
+ * `prefilter: false` runs every cue's regex (what the prefilter must agree with; only tests and benchmarks
+ * turn it off).
  */
 export function scoreCues(
   text: string,
@@ -58,15 +60,18 @@ export function scoreCues(
     }
   }
   sk.joined ??= joinSpacedLetters(sk.text, sk.map);
-  const joined = sk.joined;
-  if (joined !== sk.text) {
-    const seenJoined = p && present(p, joined);
+  sk.restored ??= restoreTriggerWords(sk.joined);
+  let readBefore = sk.text;
+  for (const reading of [sk.joined, sk.restored]) {
+    if (reading === readBefore) continue;
+    readBefore = reading;
+    const seenInReading = p && present(p, reading);
     for (let k = 0; k < cues.length; k++) {
       const cue = cues[k]!;
       if (cue.raw || best.has(cue.id)) continue;
-      if (p && seenJoined && !mayMatch(p, seenJoined, k)) continue;
+      if (p && seenInReading && !mayMatch(p, seenInReading, k)) continue;
       cue.re.lastIndex = 0;
-      if (cue.re.test(joined)) {
+      if (cue.re.test(reading)) {
         best.set(cue.id, Math.max(best.get(cue.id) ?? 0, cue.weight));
         findings.push({ start: 0, end: text.length, kind: cue.id });
       }

@@ -159,6 +159,8 @@ export interface Skeleton {
   map: Int32Array;
   /** joinSpacedLetters(text), computed on first use and kept with the cached skeleton. */
   joined?: string;
+  /** restoreTriggerWords(joined) (typos.ts), computed on first use and kept likewise. */
+  restored?: string;
 }
 
 const MARK = /\p{M}/u;
