@@ -98,4 +98,14 @@ describe('benchmark harnesses (smoke runs)', () => {
       ['output', 'p50'],
     ]);
   });
+
+  test('bench/robustness: typoglycemia', async () => {
+    const args = ['--dataset', FIXTURE, '--words', 'attack', '--json'];
+    const report = JSON.parse(await bench('bench/robustness/typoglycemia.ts', args));
+    assert.equal(report.rows, 10);
+    assertFigures(report, [
+      ['plain', 'tpr'],
+      ['scrambled', 'tpr'],
+    ]);
+  });
 });
