@@ -23,6 +23,7 @@ describe('restoreTriggerWords', () => {
       ['insturctions', 'instructions'],
       ['instrutions', 'instructions'],
       ['intructons', 'instructions'],
+      ['instrution', 'instruction'],
       ['systme', 'system'],
       ['pomrpt', 'prompt'],
       ['unfiltred', 'unfiltered'],

@@ -85,12 +85,17 @@ for (const word of TRIGGER_WORDS) {
   byFirstLetter.set(word[0]!, list);
 }
 
-/** The trigger word a token misspells, or undefined. The first letter is kept by nearly every misspelling. */
+/**
+ * The trigger word a token misspells (the nearest, if several), or undefined. The first letter is kept by
+ * nearly every misspelling.
+ */
 export function triggerWordFor(token: string): string | undefined {
   if (token.length < 5 || TRIGGERS.has(token) || REAL_WORDS.has(token)) return undefined;
   const candidates = byFirstLetter.get(token[0]!);
   if (!candidates) return undefined;
   const mask = letterMask(token);
+  let nearest: string | undefined;
+  let nearestEdits = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     const { word } = candidate;
     const edits = maxEdits(word);
@@ -99,12 +104,16 @@ export function triggerWordFor(token: string): string | undefined {
     // ruled out here, before any distance is computed.
     if (bitCount(mask & ~candidate.mask) > edits || bitCount(candidate.mask & ~mask) > edits) continue;
     // The same letters in another order, the first kept: a scrambled middle ("ignroe") or a swap at either
-    // end ("ignoer"), which an edit distance would count as two.
-    if (mask === candidate.mask && token.length === word.length && sortedLetters(token) === candidate.letters)
-      return word;
-    if (distance(token, word) <= edits) return word;
+    // end ("ignoer"), which an edit distance would count as two; it counts as one here.
+    const reordered =
+      mask === candidate.mask && token.length === word.length && sortedLetters(token) === candidate.letters;
+    const found = reordered ? 1 : distance(token, word);
+    if (found <= edits && found < nearestEdits) {
+      nearest = word;
+      nearestEdits = found;
+    }
   }
-  return undefined;
+  return nearest;
 }
 
 /**
