@@ -26,6 +26,7 @@ from ..__main__ import REPO, composition, read_training_rows, write_json
 from ..metrics import binary_report, breakdown, operating_point, tpr_at_fpr
 from ..mil import source_balanced_weights
 from ..card import load_policy_eval
+from ..typing_errors import with_typing_errors
 from . import base, card, export, train
 from . import windows as W
 
@@ -121,6 +122,11 @@ def main() -> None:
     ap.add_argument("--from-params", help="export weights saved by --save-params instead of training")
     ap.add_argument("--golden", help="write the runtime's golden fixture (texts, ids, P) to this file")
     ap.add_argument(
+        "--typing-errors",
+        action="store_true",
+        help="rewrite a share of the train rows with typing errors (typing_errors.py; not shipped)",
+    )
+    ap.add_argument(
         "--tool-content",
         action="store_true",
         help="also train on tool_content.py's knowledge-base articles and issue reports (measured, not shipped)",
@@ -131,6 +137,8 @@ def main() -> None:
     data_path = Path(args.data)
     data_bytes, rows, extra_provenance = training_rows(data_path, args.tool_content)
     tr = [r for r in rows if r["split"] == "train"]
+    if args.typing_errors:
+        tr = with_typing_errors(tr)
     va = [r for r in rows if r["split"] == "validation"]
     y_va = np.asarray([0 if r["label"] == "benign" else 1 for r in va])
 
@@ -165,7 +173,9 @@ def main() -> None:
     threshold, report = operating_point(y_va, p_va, MAX_FPR)
     metrics = {
         "model": NAME,
-        "recipe": RECIPE + ("+tool-content" if args.tool_content else ""),
+        "recipe": RECIPE
+        + ("+tool-content" if args.tool_content else "")
+        + ("+typing-errors" if args.typing_errors else ""),
         "threshold": threshold,
         "threshold_rule": f"lowest threshold with validation FPR <= {MAX_FPR}; flag when p >= threshold",
         "validation": {**report, **breakdown(va, p_va, threshold)},
