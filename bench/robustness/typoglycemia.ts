@@ -11,7 +11,7 @@ import { preparePolicy, readPolicy } from '../../cli/commands/eval.ts';
 import { evaluatePolicy, type Figures, parseDataset, type Row } from '../../shared/eval/index.ts';
 
 /**
- * The words an attacker hides from a keyword filter (override, extraction, persona). They are the words the
+ * The words an attacker hides from a keyword filter (override, extraction, persona): 26 of the 31 words the
  * cues' typo reading restores (sidecar/scanners/text/typos.ts), so `--words attack` shows how much that
  * reading wins back; `--words RATE` scrambles words whatever they are.
  */
