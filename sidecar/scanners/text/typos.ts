@@ -118,10 +118,19 @@ export function triggerWordFor(token: string): string | undefined {
 
 /**
  * The text with misspelled trigger words restored, or the text itself when there are none. Works on the
- * skeleton (lower-case Latin letters), word by word.
+ * skeleton (lower-case Latin letters), word by word. A word split by hyphens, dots or underscores
+ * ("ig-nore", "pre.vious", "in_struc_tions") is read whole when the joined letters are a trigger word or
+ * misspell one; otherwise its parts are read one by one, except in identifiers (joined by underscores).
  */
 export function restoreTriggerWords(text: string): string {
-  return text.replace(/(?<![a-z0-9_])[a-z]{5,}(?![a-z0-9_])/g, (token) => triggerWordFor(token) ?? token);
+  return text.replace(/(?<![a-z0-9])(?:[a-z]+(?:[-._][a-z]+)+|[a-z]{5,})(?![a-z0-9])/g, (run) => {
+    if (!/[-._]/.test(run)) return triggerWordFor(run) ?? run;
+    const joined = run.replace(/[-._]/g, '');
+    const whole = TRIGGERS.has(joined) ? joined : triggerWordFor(joined);
+    if (whole) return whole;
+    if (run.includes('_')) return run;
+    return run.replace(/[a-z]{5,}/g, (part) => triggerWordFor(part) ?? part);
+  });
 }
 
 /** Bit i set when letter a+i occurs (the skeleton's tokens are a-z only). */
