@@ -3,7 +3,7 @@
  * METHOD.md).
  *
  *   node --import tsx bench/robustness/typoglycemia.ts [--policy FILE] [--dataset FILE] [--split NAME]
- *     [--words attack|RATE] [--seed N] [--json]
+ *     [--words attack|RATE] [--seed N] [--split-with SEPARATOR] [--json]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -40,15 +40,31 @@ function scramble(word: string, random: () => number): string {
   return word[0] + middle.join('') + word.at(-1);
 }
 
-/** The rows with their words scrambled: the attack words (`attack`) or each word of 4+ letters with probability RATE. */
-function scrambled(rows: readonly Row[], words: 'attack' | number, seed: number): Row[] {
+/**
+ * The rows with their words scrambled (or split in half with `splitWith`): the attack words (`attack`) or each
+ * word of 4+ letters with probability RATE.
+ */
+function scrambled(
+  rows: readonly Row[],
+  words: 'attack' | number,
+  seed: number,
+  splitWith: string | undefined,
+): Row[] {
   const random = generator(seed);
+  const change = (word: string) =>
+    splitWith === undefined ? scramble(word, random) : splitInHalf(word, splitWith);
   return rows.map((row) => ({
     ...row,
     text: row.text.replace(/\p{L}{4,}/gu, (word) =>
-      (words === 'attack' ? ATTACK_WORDS.test(word) : random() < words) ? scramble(word, random) : word,
+      (words === 'attack' ? ATTACK_WORDS.test(word) : random() < words) ? change(word) : word,
     ),
   }));
+}
+
+/** "ignore" -> "ign-ore": the other way past keyword rules that --split-with measures instead of scrambling. */
+function splitInHalf(word: string, separator: string): string {
+  const half = Math.floor(word.length / 2);
+  return word.slice(0, half) + separator + word.slice(half);
 }
 
 async function main() {
@@ -62,6 +78,7 @@ async function main() {
       split: { type: 'string', default: 'validation' },
       words: { type: 'string', default: 'attack' },
       seed: { type: 'string', default: '12345' },
+      'split-with': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -78,12 +95,16 @@ async function main() {
     });
     const report = {
       words,
+      splitWith: values['split-with'] ?? null,
       seed: Number(values.seed),
       rows: rows.length,
       notes: prepared.notes,
       plain: summary(await evaluatePolicy(prepared.compiled, rows)),
       scrambled: summary(
-        await evaluatePolicy(prepared.compiled, scrambled(rows, words, Number(values.seed))),
+        await evaluatePolicy(
+          prepared.compiled,
+          scrambled(rows, words, Number(values.seed), values['split-with']),
+        ),
       ),
     };
     if (values.json) console.log(JSON.stringify(report));
@@ -91,10 +112,10 @@ async function main() {
       const line = (name: string, s: ReturnType<typeof summary>) =>
         `${name.padEnd(10)} TPR ${(s.tpr * 100).toFixed(1)}%  FPR ${(s.fpr * 100).toFixed(1)}%  ${JSON.stringify(s.blocked)}`;
       console.log(
-        `${rows.length} rows, words scrambled: ${words}, seed ${report.seed}; ${prepared.notes.join('; ')}`,
+        `${rows.length} rows, words ${values['split-with'] === undefined ? 'scrambled' : `split with '${values['split-with']}'`}: ${words}, seed ${report.seed}; ${prepared.notes.join('; ')}`,
       );
       console.log(line('plain', report.plain));
-      console.log(line('scrambled', report.scrambled));
+      console.log(line(values['split-with'] === undefined ? 'scrambled' : 'split', report.scrambled));
     }
   } finally {
     await prepared.close();
