@@ -99,13 +99,16 @@ describe('benchmark harnesses (smoke runs)', () => {
     ]);
   });
 
-  test('bench/robustness: typoglycemia', async () => {
-    const args = ['--dataset', FIXTURE, '--words', 'attack', '--json'];
-    const report = JSON.parse(await bench('bench/robustness/typoglycemia.ts', args));
-    assert.equal(report.rows, 10);
-    assertFigures(report, [
-      ['plain', 'tpr'],
-      ['scrambled', 'tpr'],
-    ]);
-  });
+  for (const extra of [[], ['--split-with', '-']]) {
+    test(`bench/robustness: typoglycemia ${extra.join(' ')}`, async () => {
+      const args = ['--dataset', FIXTURE, '--words', 'attack', ...extra, '--json'];
+      const report = JSON.parse(await bench('bench/robustness/typoglycemia.ts', args));
+      assert.equal(report.rows, 10);
+      assert.equal(report.splitWith, extra[1] ?? null);
+      assertFigures(report, [
+        ['plain', 'tpr'],
+        ['scrambled', 'tpr'],
+      ]);
+    });
+  }
 });
