@@ -82,6 +82,8 @@ async function main() {
       json: { type: 'boolean', default: false },
     },
   });
+  const splitWith = values['split-with'];
+  const change = splitWith === undefined ? 'scrambled' : `split with '${splitWith}'`;
   const words = values.words === 'attack' ? 'attack' : Number(values.words);
   if (words !== 'attack' && !(words > 0 && words <= 1))
     throw new Error('--words must be attack or a rate in (0, 1]');
@@ -95,16 +97,13 @@ async function main() {
     });
     const report = {
       words,
-      splitWith: values['split-with'] ?? null,
+      splitWith: splitWith ?? null,
       seed: Number(values.seed),
       rows: rows.length,
       notes: prepared.notes,
       plain: summary(await evaluatePolicy(prepared.compiled, rows)),
       scrambled: summary(
-        await evaluatePolicy(
-          prepared.compiled,
-          scrambled(rows, words, Number(values.seed), values['split-with']),
-        ),
+        await evaluatePolicy(prepared.compiled, scrambled(rows, words, Number(values.seed), splitWith)),
       ),
     };
     if (values.json) console.log(JSON.stringify(report));
@@ -112,10 +111,10 @@ async function main() {
       const line = (name: string, s: ReturnType<typeof summary>) =>
         `${name.padEnd(10)} TPR ${(s.tpr * 100).toFixed(1)}%  FPR ${(s.fpr * 100).toFixed(1)}%  ${JSON.stringify(s.blocked)}`;
       console.log(
-        `${rows.length} rows, words ${values['split-with'] === undefined ? 'scrambled' : `split with '${values['split-with']}'`}: ${words}, seed ${report.seed}; ${prepared.notes.join('; ')}`,
+        `${rows.length} rows, words ${change}: ${words}, seed ${report.seed}; ${prepared.notes.join('; ')}`,
       );
       console.log(line('plain', report.plain));
-      console.log(line(values['split-with'] === undefined ? 'scrambled' : 'split', report.scrambled));
+      console.log(line(splitWith === undefined ? 'scrambled' : 'split', report.scrambled));
     }
   } finally {
     await prepared.close();
