@@ -5,8 +5,9 @@ obfuscated jailbreaks misspell on purpose. Trained on that, the second model rea
 of attack: with 5% of the words of the validation rows scrambled the default policy blocked 13 instead of 10
 of the 620 benign rows (bench/robustness/METHOD.md). Rewriting rows of both labels in place is meant to teach
 it that a misspelling says nothing about the label, without adding training steps. Seeded: the same rows and
-letters on every run. Behind the encoder trainer's `--typing-errors` flag: the shipped second model was
-trained without it.
+letters on every run. Behind the encoder trainer's `--typing-errors` flag: measured, not shipped. The
+second model trained so blocked as many benign rows with typing errors as before and three more without
+(bench/robustness/METHOD.md); the first model gained nothing either.
 """
 
 from __future__ import annotations
