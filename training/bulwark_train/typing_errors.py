@@ -7,7 +7,7 @@ of the 620 benign rows (bench/robustness/METHOD.md). Rewriting rows of both labe
 it that a misspelling says nothing about the label, without adding training steps. Seeded: the same rows and
 letters on every run. Behind the encoder trainer's `--typing-errors` flag: measured, not shipped. The
 second model trained so blocked as many benign rows with typing errors as before and three more without
-(bench/robustness/METHOD.md); the first model gained nothing either.
+(bench/robustness/METHOD.md); the first model retrained so bought back little.
 """
 
 from __future__ import annotations
