@@ -1,4 +1,5 @@
 import type { Finding, ScanResult } from '../types.ts';
+import { flippedReadings } from './flipped.ts';
 import { joinSpacedLetters, originalSpan, skeleton } from './normalize.ts';
 import { restoreTriggerWords } from './typos.ts';
 
@@ -17,7 +18,8 @@ export interface Cue {
  * Scores text against a cue list. Distinct cue ids combine as a noisy-OR (1 − Π(1 − w)): independent
  * pieces of evidence add up, one strong cue is enough, and a pile of weak ones approaches but needs
  * several to cross a threshold. Matching runs on the skeleton, then on other readings of it for the cues that
- * have not fired: letters spelled out one by one joined, then misspelled trigger words restored (typos.ts).
+ * have not fired: letters spelled out one by one joined, then misspelled trigger words restored (typos.ts),
+ * then, for text written backwards, flipped back (flipped.ts).
  * `prefilter: false` runs every cue's regex (what the prefilter must agree with; only tests and benchmarks
  * turn it off).
  */
@@ -61,8 +63,9 @@ export function scoreCues(
   }
   sk.joined ??= joinSpacedLetters(sk.text, sk.map);
   sk.restored ??= restoreTriggerWords(sk.joined);
+  sk.flipped ??= flippedReadings(sk.joined).map(restoreTriggerWords);
   let readBefore = sk.text;
-  for (const reading of [sk.joined, sk.restored]) {
+  for (const reading of [sk.joined, sk.restored, ...sk.flipped]) {
     if (reading === readBefore) continue;
     readBefore = reading;
     const seenInReading = p && present(p, reading);

@@ -161,6 +161,8 @@ export interface Skeleton {
   joined?: string;
   /** restoreTriggerWords(joined) (typos.ts), computed on first use and kept likewise. */
   restored?: string;
+  /** flippedReadings(joined) (flipped.ts), misspellings restored, computed on first use and kept likewise. */
+  flipped?: readonly string[];
 }
 
 const MARK = /\p{M}/u;

@@ -12,7 +12,7 @@ import { distance } from 'fastest-levenshtein';
  */
 
 /** Words the cues anchor on, in the skeleton's lower case. */
-const TRIGGER_WORDS = [
+export const TRIGGER_WORDS = [
   'ignore',
   'disregard',
   'forget',
