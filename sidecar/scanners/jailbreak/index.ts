@@ -4,6 +4,7 @@ import type { TextClassifier } from '../../../shared/classifier/types.ts';
 import { classifierScore } from '../classifierScore.ts';
 import { classifierFor } from '../promptInjection/index.ts';
 import { type Cue, noisyOr, scoreCues } from '../text/cues.ts';
+import { gap, re, w } from '../text/phrases.ts';
 import type { Finding, Scanner, ScannerDeps } from '../types.ts';
 import { type Template, TemplateIndex } from './shingles.ts';
 
@@ -13,10 +14,6 @@ import { type Template, TemplateIndex } from './shingles.ts';
  * corpus.build.ts), and persona cues — the moves those templates make (a named unrestricted persona,
  * "no restrictions", "never refuse", dual responses, token games), which carry over to new templates.
  */
-
-const w = (words: string) => `(?:${words})`;
-const gap = (n: number) => `(?:[\\s,;:'"“”()-]+[\\p{L}\\p{N}'’-]+){0,${n}}?[\\s,;:'"“”()-]+`;
-const re = (source: string) => new RegExp(source, 'gu');
 
 const LIMITS = w(
   'restrictions?|restricted|filters?|filtering|censorship|censored|limitations?|limits|ethics|ethical|morals?|moral|guidelines|rules|policies|policy|boundaries|constraints|safeguards|principles|programming|regulations|laws|confines',

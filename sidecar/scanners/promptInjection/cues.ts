@@ -1,5 +1,6 @@
 import type { Cue } from '../text/cues.ts';
 import { skeleton } from '../text/normalize.ts';
+import { gap, re, w } from '../text/phrases.ts';
 
 /**
  * Prompt-injection cues, matched on the skeleton (lower-case, confusables folded, invisibles removed).
@@ -10,10 +11,6 @@ import { skeleton } from '../text/normalize.ts';
  * what separates "ignore the previous instructions" from "ignore the noise in this data".
  */
 
-const w = (words: string) => `(?:${words})`;
-/** Up to n filler words between the parts of a phrase. */
-const gap = (n: number) => `(?:[\\s,;:'"“”‘’()-]+[\\p{L}\\p{N}'’-]+){0,${n}}?[\\s,;:'"“”‘’()-]+`;
-const re = (source: string) => new RegExp(source, 'gu');
 /** Words written in their own script, folded as the skeleton folds the text they are matched against. */
 const folded = (words: string) => w(skeleton(words).text);
 
@@ -423,18 +420,20 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.6,
   },
-  // Delimiter and escape tricks that pretend the trusted prompt has ended.
+  // Delimiter and escape tricks that pretend the trusted prompt has ended. A run of delimiter characters is
+  // matched from its first character only (the lookbehinds): tried from every one, a long run cost time
+  // quadratic in its length.
   {
     id: 'delimiter',
     re: re(
-      `${w('<\\s*end of (?:session|prompt|input|document|text|context|instructions)\\s*>|(?:^|\\n|[\\[(#*>|%~])[ \\t*#%~]*(?:end|stop) of (?:the )?(?:session|prompt|input|document|text|context|instructions|conversation|user (?:input|message|turn|query|request|prompt|section))[ \\t*#]*(?:[\\])*#:.!|-]|\\n|$)|={3,}\\s*end\\b|-{3,}\\s*end\\b')}`,
+      `${w('<\\s*end of (?:session|prompt|input|document|text|context|instructions)\\s*>|(?:^|\\n|(?<![*#%~])[\\[(#*>|%~])[ \\t*#%~]*(?:end|stop) of (?:the )?(?:session|prompt|input|document|text|context|instructions|conversation|user (?:input|message|turn|query|request|prompt|section))[ \\t*#]*(?:[\\])*#:.!|-]|\\n|$)|(?<!=)={3,}\\s*end\\b|(?<!-)-{3,}\\s*end\\b')}`,
     ),
     weight: 0.6,
   },
   {
     id: 'delimiter',
     re: re(
-      `(?:[=\\-*#>_~+]{6,}|(?:\\\\[nrt]){2,})\\s*\\S{0,4}\\s*${w('ignore|disregard|forget|stop|now|instead|print|say|output|spell|new instruction|system|nevermind|just|you')}\\b`,
+      `(?:(?<![=\\-*#>_~+])[=\\-*#>_~+]{6,}|(?<!\\\\[nrt])(?:\\\\[nrt]){2,})\\s*\\S{0,4}\\s*${w('ignore|disregard|forget|stop|now|instead|print|say|output|spell|new instruction|system|nevermind|just|you')}\\b`,
     ),
     weight: 0.5,
   },

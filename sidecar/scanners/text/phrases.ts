@@ -1,0 +1,17 @@
+/** Building blocks of the cue regexes (cues.ts), shared by the scanners' cue lists. */
+
+/** A group of alternatives. */
+export const w = (words: string) => `(?:${words})`;
+
+/** A cue's regex: global (every match is a finding) and Unicode (`\p{L}`). */
+export const re = (source: string) => new RegExp(source, 'gu');
+
+const SEPARATOR = `[\\s,;:'"“”‘’()-]+`;
+// Apostrophes and hyphens only inside a word ("don't", "well-known"), and a word is always taken whole (the
+// lookahead). Where a word may start or end with one, as the separator may, or stop anywhere, a run like
+// "----------" or "a'a'a'a'" splits between words and separators in exponentially many ways, and a failing
+// match tries them all: 40 hyphens after "ignore" took minutes.
+const WORD = `[\\p{L}\\p{N}]+(?:['’-][\\p{L}\\p{N}]+)*(?![\\p{L}\\p{N}]|['’-][\\p{L}\\p{N}])`;
+
+/** Up to n filler words between the parts of a phrase. */
+export const gap = (n: number) => `(?:${SEPARATOR}${WORD}){0,${n}}?${SEPARATOR}`;
