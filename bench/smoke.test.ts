@@ -99,12 +99,13 @@ describe('benchmark harnesses (smoke runs)', () => {
     ]);
   });
 
-  for (const extra of [[], ['--split-with', '-']]) {
+  for (const extra of [[], ['--split-with', '-'], ['--flip']]) {
     test(`bench/robustness: typoglycemia ${extra.join(' ')}`, async () => {
       const args = ['--dataset', FIXTURE, '--words', 'attack', ...extra, '--json'];
       const report = JSON.parse(await bench('bench/robustness/typoglycemia.ts', args));
       assert.equal(report.rows, 10);
-      assert.equal(report.splitWith, extra[1] ?? null);
+      assert.equal(report.splitWith, extra[0] === '--split-with' ? extra[1] : null);
+      assert.equal(report.flip, extra[0] === '--flip');
       assertFigures(report, [
         ['plain', 'tpr'],
         ['scrambled', 'tpr'],

@@ -3,7 +3,7 @@
  * METHOD.md).
  *
  *   node --import tsx bench/robustness/typoglycemia.ts [--policy FILE] [--dataset FILE] [--split NAME]
- *     [--words attack|RATE] [--seed N] [--split-with SEPARATOR] [--json]
+ *     [--words attack|RATE] [--seed N] [--split-with SEPARATOR | --flip] [--json]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -40,19 +40,21 @@ function scramble(word: string, random: () => number): string {
   return word[0] + middle.join('') + word.at(-1);
 }
 
+/** How the chosen words are changed: scrambled, split in half with a separator, or written backwards. */
+type Change = { scramble: true } | { splitWith: string } | { flip: true };
+
 /**
- * The rows with their words scrambled (or split in half with `splitWith`): the attack words (`attack`) or each
- * word of 4+ letters with probability RATE.
+ * The rows with their chosen words changed: the attack words (`attack`) or each word of 4+ letters with
+ * probability RATE.
  */
-function scrambled(
-  rows: readonly Row[],
-  words: 'attack' | number,
-  seed: number,
-  splitWith: string | undefined,
-): Row[] {
+function scrambled(rows: readonly Row[], words: 'attack' | number, seed: number, how: Change): Row[] {
   const random = generator(seed);
   const change = (word: string) =>
-    splitWith === undefined ? scramble(word, random) : splitInHalf(word, splitWith);
+    'splitWith' in how
+      ? splitInHalf(word, how.splitWith)
+      : 'flip' in how
+        ? [...word].reverse().join('')
+        : scramble(word, random);
   return rows.map((row) => ({
     ...row,
     text: row.text.replace(/\p{L}{4,}/gu, (word) =>
@@ -79,11 +81,16 @@ async function main() {
       words: { type: 'string', default: 'attack' },
       seed: { type: 'string', default: '12345' },
       'split-with': { type: 'string' },
+      flip: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
   const splitWith = values['split-with'];
-  const change = splitWith === undefined ? 'scrambled' : `split with '${splitWith}'`;
+  if (splitWith !== undefined && values.flip) throw new Error('--split-with and --flip exclude each other');
+  const how: Change =
+    splitWith !== undefined ? { splitWith } : values.flip ? { flip: true } : { scramble: true };
+  const change =
+    splitWith !== undefined ? `split with '${splitWith}'` : values.flip ? 'flipped' : 'scrambled';
   const words = values.words === 'attack' ? 'attack' : Number(values.words);
   if (words !== 'attack' && !(words > 0 && words <= 1))
     throw new Error('--words must be attack or a rate in (0, 1]');
@@ -98,12 +105,13 @@ async function main() {
     const report = {
       words,
       splitWith: splitWith ?? null,
+      flip: values.flip,
       seed: Number(values.seed),
       rows: rows.length,
       notes: prepared.notes,
       plain: summary(await evaluatePolicy(prepared.compiled, rows)),
       scrambled: summary(
-        await evaluatePolicy(prepared.compiled, scrambled(rows, words, Number(values.seed), splitWith)),
+        await evaluatePolicy(prepared.compiled, scrambled(rows, words, Number(values.seed), how)),
       ),
     };
     if (values.json) console.log(JSON.stringify(report));
@@ -114,7 +122,7 @@ async function main() {
         `${rows.length} rows, words ${change}: ${words}, seed ${report.seed}; ${prepared.notes.join('; ')}`,
       );
       console.log(line('plain', report.plain));
-      console.log(line(splitWith === undefined ? 'scrambled' : 'split', report.scrambled));
+      console.log(line(change.split(' ')[0]!, report.scrambled));
     }
   } finally {
     await prepared.close();

@@ -15,11 +15,19 @@ const flip = (text: string) => Array.from(text).reverse().join('');
 
 const FLIPPED_TRIGGER = new RegExp(`(?<![a-z])(?:${TRIGGER_WORDS.map(flip).join('|')})(?![a-z])`, 'g');
 
-/** Each word flipped in place, then the whole text flipped; none when the text is not written backwards. */
+/**
+ * Each word flipped in place, then only the flipped trigger words turned round (a few words flipped in plain
+ * text), then the whole text flipped; none when the text is not written backwards. A cue that fires on one
+ * reading is not tried on the next, so the reading that restores the most comes first.
+ */
 export function flippedReadings(skeletonText: string): readonly string[] {
   let found = 0;
   FLIPPED_TRIGGER.lastIndex = 0;
   while (found < 2 && FLIPPED_TRIGGER.test(skeletonText)) found++;
   if (found < 2) return [];
-  return [skeletonText.replace(/[a-z]+/g, flip), flip(skeletonText)];
+  return [
+    skeletonText.replace(/[a-z]+/g, flip),
+    skeletonText.replace(FLIPPED_TRIGGER, flip),
+    flip(skeletonText),
+  ];
 }
