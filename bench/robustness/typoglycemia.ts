@@ -89,8 +89,7 @@ async function main() {
   if (splitWith !== undefined && values.flip) throw new Error('--split-with and --flip exclude each other');
   const how: Change =
     splitWith !== undefined ? { splitWith } : values.flip ? { flip: true } : { scramble: true };
-  const change =
-    splitWith !== undefined ? `split with '${splitWith}'` : values.flip ? 'flipped' : 'scrambled';
+  const changed = 'splitWith' in how ? 'split' : 'flip' in how ? 'flipped' : 'scrambled';
   const words = values.words === 'attack' ? 'attack' : Number(values.words);
   if (words !== 'attack' && !(words > 0 && words <= 1))
     throw new Error('--words must be attack or a rate in (0, 1]');
@@ -119,10 +118,10 @@ async function main() {
       const line = (name: string, s: ReturnType<typeof summary>) =>
         `${name.padEnd(10)} TPR ${(s.tpr * 100).toFixed(1)}%  FPR ${(s.fpr * 100).toFixed(1)}%  ${JSON.stringify(s.blocked)}`;
       console.log(
-        `${rows.length} rows, words ${change}: ${words}, seed ${report.seed}; ${prepared.notes.join('; ')}`,
+        `${rows.length} rows, words ${changed}${splitWith === undefined ? '' : ` with '${splitWith}'`}: ${words}, seed ${report.seed}; ${prepared.notes.join('; ')}`,
       );
       console.log(line('plain', report.plain));
-      console.log(line(change.split(' ')[0]!, report.scrambled));
+      console.log(line(changed, report.scrambled));
     }
   } finally {
     await prepared.close();
