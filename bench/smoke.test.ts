@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { scratchDir } from '../test/support/scratch.ts';
+import { adversarialUnits, OPENINGS } from './scanners/adversarial.bench.ts';
 
 const run = promisify(execFile);
 const root = new URL('../', import.meta.url).pathname;
@@ -96,6 +97,20 @@ describe('benchmark harnesses (smoke runs)', () => {
     assertFigures(report, [
       ['input', 'p50'],
       ['output', 'p50'],
+    ]);
+  });
+
+  test('bench/scanners: adversarial runs', async () => {
+    const args = ['--small', '100', '--large', '400', '--top', '3', '--json'];
+    const report = JSON.parse(await bench('bench/scanners/adversarial.bench.ts', args));
+    assert.equal(report.linearGrowth, 4);
+    for (const path of ['input', 'output']) {
+      assert.equal(report[path].texts, 2 * OPENINGS.length * adversarialUnits().length);
+      assert.equal(report[path].worst.length, 3);
+    }
+    assertFigures(report, [
+      ['input', 'proseLargeMs'],
+      ['output', 'worstToProse'],
     ]);
   });
 
