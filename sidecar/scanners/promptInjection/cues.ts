@@ -306,11 +306,12 @@ export const INJECTION_CUES: readonly Cue[] = [
   },
   // A finished assistant turn forged inside content, followed by a new user turn: the model is made to
   // believe it already answered and now gets the attacker's request. Below a block on its own: pasted
-  // chat transcripts look the same.
+  // chat transcripts look the same. The marks before a role stay on its line (the skeleton's only spaces
+  // are ' ' and '\n'): crossing lines, they walked a run like ">\n>\n>\n" to its end from every line.
   {
     id: 'role-hijack',
     re: re(
-      `(?:^|\\n)[\\s>*#]*${w('assistant|ai|chatbot|bot')}\\s*:(?:[^\\n]*\\n){1,12}?[\\s>*#]*${w('user|human')}\\s*:`,
+      `(?:^|\\n)[ >*#]*${w('assistant|ai|chatbot|bot')}\\s*:(?:[^\\n]*\\n){1,12}?[ >*#]*${w('user|human')}\\s*:`,
     ),
     weight: 0.5,
   },
@@ -420,13 +421,14 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.6,
   },
-  // Delimiter and escape tricks that pretend the trusted prompt has ended. A run of delimiter characters is
-  // matched from its first character only (the lookbehinds): tried from every one, a long run cost time
-  // quadratic in its length.
+  // Delimiter and escape tricks that pretend the trusted prompt has ended. "end of ..." is found first and the
+  // delimiters before it are checked behind it; a run of delimiter characters is matched from its first
+  // character only (the other lookbehinds). Tried from every character of a run, including runs broken by
+  // spaces ("# # # #"), a long run cost time quadratic in its length.
   {
     id: 'delimiter',
     re: re(
-      `${w('<\\s*end of (?:session|prompt|input|document|text|context|instructions)\\s*>|(?:^|\\n|(?<![*#%~])[\\[(#*>|%~])[ \\t*#%~]*(?:end|stop) of (?:the )?(?:session|prompt|input|document|text|context|instructions|conversation|user (?:input|message|turn|query|request|prompt|section))[ \\t*#]*(?:[\\])*#:.!|-]|\\n|$)|(?<!=)={3,}\\s*end\\b|(?<!-)-{3,}\\s*end\\b')}`,
+      `${w('<\\s*end of (?:session|prompt|input|document|text|context|instructions)\\s*>|\\b(?=(?:end|stop) of )(?<=(?:^|\\n|[\\[(#*>|%~])[ \\t*#%~]*)(?:end|stop) of (?:the )?(?:session|prompt|input|document|text|context|instructions|conversation|user (?:input|message|turn|query|request|prompt|section))[ \\t*#]*(?:[\\])*#:.!|-]|\\n|$)|(?<!=)={3,}\\s*end\\b|(?<!-)-{3,}\\s*end\\b')}`,
     ),
     weight: 0.6,
   },
