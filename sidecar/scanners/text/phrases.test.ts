@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { runInChild } from '../../../test/support/child.ts';
 
 // Runs of characters that a word and a separator both accept, after a trigger word that starts a cue: once
 // these took minutes to fail to match (phrases.ts). Runs of a delimiter or quote mark broken by spaces or
@@ -29,10 +29,7 @@ describe('cue regexes on adversarial runs', () => {
       }
       console.log('scanned');
     `;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = runInChild(script, 60_000);
     assert.equal(run.signal, null, 'the scan did not finish within a minute');
     assert.equal(run.stdout.trim(), 'scanned', run.stderr);
   });
