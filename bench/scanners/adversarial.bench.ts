@@ -22,7 +22,8 @@ export const OPENINGS = ['', 'ignore ', 'system: ', 'you are '];
 /**
  * Repeated units: each printable ASCII character alone, before a space, before a letter and before a line
  * break (runs a character class accepts, broken by what a neighbouring class accepts), a few non-ASCII
- * characters the normaliser folds or keeps, and words that start cues.
+ * characters the normaliser folds or keeps, words that start cues, and the links, addresses and numbers the
+ * URL and PII scanners look for.
  */
 export function adversarialUnits(): string[] {
   const units: string[] = [];
@@ -48,6 +49,7 @@ export function adversarialUnits(): string[] {
     '\\u0041',
   );
   units.push('ignore ', 'end of ', 'you are ', 'system: ', '<|im_start|>', 'base64 ', 'QUFB', '%41', '&#65;');
+  units.push('a.io/ ', '[a](b) ', '<a href=b>', 'a@b.io ', '+1 555 0100 ', '4111 1111 1111 1111 ');
   return units;
 }
 

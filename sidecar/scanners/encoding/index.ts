@@ -132,7 +132,8 @@ const LEET: Record<string, string> = {
 
 /** Replaces leetspeak digits and symbols inside words ("1gn0r3 pr3v10u5") with letters. */
 export function deleet(s: string, one = 'i'): string {
-  return s.replace(/[\p{L}0-9@$!|+]*[0-9@$!|+][\p{L}0-9@$!|+]*/gu, (word) =>
+  // From the start of a run only: started inside a long run of letters, each start walked the rest of it.
+  return s.replace(/(?<![\p{L}0-9@$!|+])[\p{L}0-9@$!|+]*[0-9@$!|+][\p{L}0-9@$!|+]*/gu, (word) =>
     /\p{L}/u.test(word) || word.length >= 3
       ? word.replace(/[0-9@$!|+]/g, (c) => (c === '1' ? one : (LEET[c] ?? c)))
       : word,

@@ -19,8 +19,11 @@ const LIMITS = w(
   'restrictions?|restricted|filters?|filtering|censorship|censored|limitations?|limits|ethics|ethical|morals?|moral|guidelines|rules|policies|policy|boundaries|constraints|safeguards|principles|programming|regulations|laws|confines',
 );
 
-/** What sits between a switch and its value: "GODMODE: ENABLED", "{godmode: enabled}", "content_filter = off". */
-const SWITCH_SEP = `[\\s:=_"'{}\\[\\]()-]*`;
+/**
+ * What sits between a switch and its value: "GODMODE: ENABLED", "{godmode: enabled}", "content_filter = off".
+ * Bounded: two of them around a ':' split a long run of such characters in quadratically many ways.
+ */
+const SWITCH_SEP = `[\\s:=_"'{}\\[\\]()-]{0,8}`;
 
 export const JAILBREAK_CUES: readonly Cue[] = [
   {

@@ -157,8 +157,10 @@ const STREET_SUFFIX =
 const DETECTORS: readonly Detector[] = [
   {
     entity: 'EMAIL',
-    // RFC 5322 dot-atom local part; the domain needs a dot and a 2+ letter TLD, which rules out "a@b".
-    re: /(?<![\w.%+-])[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g,
+    // RFC 5322 dot-atom local part; the domain needs a dot and a 2+ letter TLD, which rules out "a@b". A
+    // local part starts where a run of its characters does: started inside one too ("#a#a#a..."), each start
+    // walked the rest of the run (77 KB took 6 s).
+    re: /(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.-])[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g,
     score: 1,
     hint: (t) => t.includes('@'),
   },
@@ -190,9 +192,11 @@ const DETECTORS: readonly Detector[] = [
     digits: true,
   },
   {
-    // Nine bare digits are too common to call an SSN unless the text says so right before them.
+    // Nine bare digits are too common to call an SSN unless the text says so right before them. Each
+    // optional part takes its own spaces: three '\s*' in a row split a run of spaces cubically many ways
+    // (3 KB took 18 s).
     entity: 'US_SSN',
-    re: /\b(?:ssn|social security(?: number| no\.?)?|soc\.? sec\.?)\s*(?:#|no\.?|number)?\s*[:=]?\s*((\d{3})(\d{2})(\d{4}))\b/gi,
+    re: /\b(?:ssn|social security(?: number| no\.?)?|soc\.? sec\.?)(?:\s*(?:#|no\.?|number))?(?:\s*[:=])?\s*((\d{3})(\d{2})(\d{4}))\b/gi,
     score: 0.9,
     group: 1,
     check: (m) => ssnValid(m[2]!, m[3]!, m[4]!),

@@ -54,10 +54,12 @@ const OWN_CONTENT = w(
 );
 const IN_CONTENT = `(?!\\s+(?:(?:that|which)\\s+)?(?:(?:appear|appears|are|is|were|may be)\\s+)?(?:(?:embedded|contained|found|hidden|written|placed|included)\\s+)?(?:in|inside|within)\\s+(?:(?:the|a|an|any|this|that|such|its|their|those|these)\\s+)?(?:(?!${OWN_CONTENT}\\b)[\\p{L}-]+\\s+)?${w('documents?|e-?mails?|messages?|reviews?|text|listings?|descriptions?|pages?|files?|content|tool (?:results?|output)|results?|transcripts?|attachments?|records?|uploads?|comments?|tickets?|data|sources?|passages?|context')}\\b|\\s+(?:it|they|this|that)\\s+contains?\\b)`;
 
-// A variable or file that holds credentials (matched on the lower-cased skeleton).
+// A variable or file that holds credentials (matched on the lower-cased skeleton). The name around the word
+// is bounded: unbounded, a long identifier with "token" in it many times was searched again from each one
+// (recheck: 212 KB took 2.3 s).
 const SECRET_NAME =
-  '\\w*(?:secret|token|api_?key|apikey|passw(?:or)?d|credential|private_?key|access_?key|database_url)\\w*';
-const SECRET_FILE = `[~/\\w.-]*(?:\\.env\\b(?![.-]${w('example|sample|template|dist')})|secret|credential|id_rsa|id_ed25519|\\.netrc|\\.pypirc|\\.aws/|/etc/shadow|\\.kube/config)`;
+  '\\w{0,40}(?:secret|token|api_?key|apikey|passw(?:or)?d|credential|private_?key|access_?key|database_url)\\w{0,40}';
+const SECRET_FILE = `[~/\\w.-]{0,120}(?:\\.env\\b(?![.-]${w('example|sample|template|dist')})|secret|credential|id_rsa|id_ed25519|\\.netrc|\\.pypirc|\\.aws/|/etc/shadow|\\.kube/config)`;
 // "When I run ...", "we printed ...", "never run ...": said about the command, not asked of the reader.
 const NOT_ASKED = `(?<!\\b${w("i|we|i've|i'm|we've|my|our|never|not|don't|dont|avoid|refuse to|must not")}\\b[^.!?\\n]{0,60})`;
 // The first word of every command the secret-reveal cue knows: checked before its lookbehind, so that
@@ -439,11 +441,13 @@ export const INJECTION_CUES: readonly Cue[] = [
     ),
     weight: 0.5,
   },
-  // Data exfiltration through a rendered image or link whose URL carries the data.
+  // Data exfiltration through a rendered image or link whose URL carries the data. The host part stops at the
+  // first '?', '&', '/' or '=': with both parts free to take them, every split of a long URL was tried
+  // (recheck: 3 KB of "![](http://h&$" took 0.25 s).
   {
     id: 'exfiltration',
     re: re(
-      `!\\[[^\\]\\n]{0,200}\\]\\(\\s*<?https?://[^)\\s]{1,500}[?&/=][^)\\s]{0,500}${w('\\[[a-z_ ]{2,30}\\]|\\{[a-z_ ]{2,30}\\}|\\$[a-z_]{2,30}|%[a-z_]{2,30}%|<[a-z_ ]{2,30}>')}`,
+      `!\\[[^\\]\\n]{0,200}\\]\\(\\s*<?https?://[^)\\s][^)\\s?&/=]{0,499}[?&/=][^)\\s]{0,500}?${w('\\[[a-z_ ]{2,30}\\]|\\{[a-z_ ]{2,30}\\}|\\$[a-z_]{2,30}|%[a-z_]{2,30}%|<[a-z_ ]{2,30}>')}`,
     ),
     weight: 0.9,
   },
@@ -451,7 +455,7 @@ export const INJECTION_CUES: readonly Cue[] = [
   {
     id: 'exfiltration',
     re: re(
-      `!\\[[^\\]\\n]{0,200}\\]\\[[^\\]\\n]{0,40}\\][\\s\\S]{0,400}?\\n\\s*\\[[^\\]\\n]{1,40}\\]:\\s*<?https?://[^\\s>]{1,500}[?&/=][^\\s>]{0,500}${w('\\[[a-z_ ]{2,30}\\]|\\{[a-z_ ]{2,30}\\}|\\$[a-z_]{2,30}|%[a-z_]{2,30}%|<[a-z_ ]{2,30}>')}`,
+      `!\\[[^\\]\\n]{0,200}\\]\\[[^\\]\\n]{0,40}\\][\\s\\S]{0,400}?\\n\\s*\\[[^\\]\\n]{1,40}\\]:\\s*<?https?://[^\\s>][^\\s>?&/=]{0,499}[?&/=][^\\s>]{0,500}?${w('\\[[a-z_ ]{2,30}\\]|\\{[a-z_ ]{2,30}\\}|\\$[a-z_]{2,30}|%[a-z_]{2,30}%|<[a-z_ ]{2,30}>')}`,
     ),
     weight: 0.9,
   },

@@ -134,7 +134,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     id: 'openai-api-key',
     description: 'OpenAI API key (legacy, project, service-account and admin keys)',
     keywords: ['sk-'],
-    re: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})(?![\w-])/g,
+    re: /(?<![\w-])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})(?![\w-])/g,
     score: 1,
   },
   {
@@ -169,7 +169,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     id: 'jwt',
     description: 'JSON Web Token (header and payload are base64url JSON objects)',
     keywords: ['eyj'],
-    re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?![\w-])/g,
+    re: /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?![\w-])/g,
     score: 1,
   },
   {

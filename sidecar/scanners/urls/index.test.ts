@@ -39,6 +39,8 @@ describe('urls', () => {
 
   it('finds links inside odd constructs and long hosts by the labels that decide them', () => {
     assert.ok(flagged('[a [b] c](https://evil.test/x)').some((f) => f.includes('https://evil.test/x')));
+    assert.deepEqual(flagged('[x](http://[2001:db8::1]/steal?d=1)'), ['[x](http://[2001:db8::1]/steal?d=1)']);
+    assert.deepEqual(flagged('![i](https://evil.test/?q=[DATA])'), ['https://evil.test/?q=[DATA']);
     assert.deepEqual(flagged('<div title="x"><a class="c" href="https://evil.test/">'), [
       '<a class="c" href="https://evil.test/',
     ]);
