@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import type { ScanContext } from '../types.ts';
-import { countTokens, tokenLimit } from './index.ts';
+import { countingPieces, countTokens, tokenLimit } from './index.ts';
+
+const whole = createRequire(import.meta.url)('gpt-tokenizer/cjs/encoding/o200k_base') as {
+  countTokens(text: string): number;
+};
 
 const ctx: ScanContext = { direction: 'input', state: { requestId: 'r', vault: new Map() } };
 
@@ -25,6 +30,24 @@ describe('tokenLimit', () => {
   it('a text of many characters but few tokens passes (no character-count shortcut in that direction)', async () => {
     const s = tokenLimit({ maxTokens: 20 });
     assert.equal((await s.scan('a'.repeat(64), ctx)).score, 0);
+  });
+
+  it('counts in pieces: prose cut only where a word starts, long runs every 256 characters', () => {
+    const prose =
+      'The waterproof version of your model has a membrane lining and a gusseted tongue.\n\n  It costs 149 euros. '.repeat(
+        120,
+      );
+    const pieces = countingPieces(prose);
+    assert.equal(pieces.join(''), prose);
+    assert.ok(pieces.length > 1 && pieces.every((p, i) => i === 0 || /^\s/.test(p)));
+    assert.equal(countTokens(prose), whole.countTokens(prose));
+    const run = `see ${'a1b2'.repeat(500)} and ${'’'.repeat(700)} end`;
+    const cut = countingPieces(run);
+    assert.equal(cut.join(''), run);
+    const longestRun = Math.max(...cut.flatMap((p) => p.split(/\s/).map((w) => w.length)));
+    assert.ok(longestRun <= 256, `a run of ${longestRun}`);
+    const difference = countTokens(run) - whole.countTokens(run);
+    assert.ok(difference >= 0 && difference <= 12, `${difference} tokens more than whole`);
   });
 
   it('is a request-scope scanner', () => {
