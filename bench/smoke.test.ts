@@ -114,6 +114,13 @@ describe('benchmark harnesses (smoke runs)', () => {
     ]);
   });
 
+  test('bench/scanners: ReDoS audit of one scanner', async () => {
+    const report = JSON.parse(await bench('bench/scanners/redos.ts', ['--only', 'invisibleText', '--json']));
+    assert.ok(report.checked >= 3, `${report.checked} expressions`);
+    assert.equal(report.safe + report.unknown + report.vulnerable, report.checked);
+    assert.equal(report.vulnerableTimed.length, report.vulnerable);
+  });
+
   for (const extra of [[], ['--split-with', '-'], ['--flip']]) {
     test(`bench/robustness: typoglycemia ${extra.join(' ')}`, async () => {
       const args = ['--dataset', FIXTURE, '--words', 'attack', ...extra, '--json'];
