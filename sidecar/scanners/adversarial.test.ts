@@ -21,9 +21,10 @@ const CASES: [string, string, string, number][] = [
   ['sk-', 'sk-sp-', 'x', 512_000], // OpenAI key: 15 s (134 KB)
   ['', 'eyJyJ0e--J-', 'x', 512_000], // JWT: 12.7 s (181 KB)
   ['', 'A', ' a1b c2d e3f', 256_000], // a long word before leetspeak words (encoding)
-  // One long word through the BPE token counter (tokenLimit): 71 s (64 KB of '’'), 7.7 s (64 KB of 'a').
+  // One long run through the BPE token counter (tokenLimit): 71 s (64 KB of '’'), 7.7 s (64 KB of 'a').
   ['', '’', '', 256_000],
   ['', 'a', '', 512_000],
+  ['system:', ' ', 'x', 256_000], // 1.6 s (16 KB)
 ];
 
 describe('scanners on adversarial text', () => {
