@@ -134,6 +134,8 @@ export const SECRET_RULES: readonly SecretRule[] = [
     id: 'openai-api-key',
     description: 'OpenAI API key (legacy, project, service-account and admin keys)',
     keywords: ['sk-'],
+    // Not after a word character or '-' (nor was it after a word character): from every "sk-" of
+    // "sk-sk-sk-...", the run of key characters was walked to its end again (134 KB: 15 s).
     re: /(?<![\w-])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})(?![\w-])/g,
     score: 1,
   },
@@ -169,6 +171,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     id: 'jwt',
     description: 'JSON Web Token (header and payload are base64url JSON objects)',
     keywords: ['eyj'],
+    // From the start of a base64url run only, for the same reason (181 KB: 12.7 s).
     re: /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?![\w-])/g,
     score: 1,
   },

@@ -41,9 +41,8 @@ export function countTokens(text: string, encoding: TokenEncoding = 'o200k_base'
  * The text in pieces to count one by one: cut before a whitespace character about every `size` characters,
  * and inside a run of whitespace or of anything else every `longest`. BPE takes time quadratic in the
  * longest piece its pre-tokenizer leaves whole: 64 KB of one letter took 7.7 s, of '’' 71 s, 16 KB of
- * spaces 1.6 s. Cut so, a run of n characters
- * counts at most about n / longest tokens more than whole (merges across a cut are lost); text whose runs
- * are shorter is cut only where a word starts.
+ * spaces 1.6 s. Cut so, a run of n characters counts at most about n / longest tokens more than whole
+ * (merges across a cut are lost); text whose runs are shorter is cut only where a word starts.
  */
 export function countingPieces(text: string, size = 4096, longest = 256): string[] {
   const pieces: string[] = [];

@@ -14,14 +14,15 @@ import type { Finding, Scanner } from '../types.ts';
 
 /**
  * Markdown links and images first (the whole construct is one finding), then bare URLs. What a match may
- * walk over is bounded so that no start walks far: link text stops at a bracket and a tag at '<' (from every
- * '[' of "[[[[", or '<' of "<a<a<a", a walk of 1,000 characters made 64 KB of them take 0.4 s), a link's
- * URL takes '(' only in a balanced pair ("wiki/Foo_(bar)", "javascript:alert(1)") and '[' only around an IPv6
- * host ("http://[::1]/"): every link starts with both, and taking them freely it walked on through the
- * links after it (from every '[' of "[a]([a](", 0.7 s per 64 KB), and a bare
- * host without a scheme is at most eight labels before its top-level domain (an unbounded run of labels was
- * walked again from each of them: 64 KB of ".a" took 8.6 s). A longer host is found by its last nine labels,
- * which decide whether it is allowed unless an allowed domain has more.
+ * walk over is bounded so that no start walks far:
+ * - link text stops at a bracket and a tag at '<' (a walk of 1,000 characters from every '[' of "[[[[" or
+ *   '<' of "<a<a<a" made 64 KB of them take 0.4 s);
+ * - a link's URL takes '(' only in a balanced pair ("wiki/Foo_(bar)", "javascript:alert(1)") and '[' only
+ *   around an IPv6 host ("http://[::1]/"): every link starts with both, and taking them freely the URL
+ *   walked on through the links after it (from every '[' of "[a]([a](", 0.7 s per 64 KB);
+ * - a bare host without a scheme is at most eight labels before its top-level domain (an unbounded run of
+ *   labels was walked again from each of them: 64 KB of ".a" took 8.6 s). A longer host is found by its
+ *   last nine labels, which decide whether it is allowed unless an allowed domain has more.
  */
 const MARKDOWN =
   /!?\[[^[\]\n]{0,1000}\]\(\s*<?((?:[^()\s>[]|\([^()\s>[]{0,200}\)|(?<=:\/\/)\[[0-9a-fA-F:.]{2,45}\]){1,4096})>?(?:\s+"[^"\n]*")?\s*\)/g;
