@@ -5,10 +5,10 @@
  *   node --import tsx bench/scanners/adversarial.bench.ts [--policy FILE] [--small N] [--large N] [--top N] [--json]
  *
  * Every unit below is repeated to two lengths and scanned by the policy's input chain as one user message
- * and by its output chain as one answer (the classifier left out: its cost is per window, bench/classifier). A scan whose cost is linear in the
- * text grows by large/small between the two lengths; one that tries a long match from every position grows
- * by its square. Figures are ratios within one run: to the same unit at the small length, and to ordinary
- * prose of the large length.
+ * and by its output chain as one answer (the classifier left out: its cost is per window, bench/classifier).
+ * A scan whose cost is linear in the text grows by large/small between the two lengths; one that tries a
+ * long match from every position grows by its square. Figures are ratios within one run: to the same unit
+ * at the small length, and to ordinary prose of the large length.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
